@@ -1,0 +1,103 @@
+//! Errors as data: what failed (operator, file) and why, so the JVM can raise the exception Spark
+//! itself would and a user can see where to look.
+
+use std::fmt;
+
+use datafusion::error::DataFusionError;
+
+/// What kind of failure, as the JVM side reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// The plan from the JVM could not be decoded or built.
+    Plan,
+    /// Reading input failed: a missing, unreadable or corrupt file.
+    Io,
+    /// Computing a result failed.
+    Execution,
+    /// Native code panicked.
+    Panic,
+}
+
+impl ErrorKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::Plan => "PLAN",
+            ErrorKind::Io => "IO",
+            ErrorKind::Execution => "EXECUTION",
+            ErrorKind::Panic => "PANIC",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct ThermiteError {
+    pub kind: ErrorKind,
+    /// The Spark-side node name (`ThermiteScanExec`, ...), when known.
+    pub operator: Option<String>,
+    /// The file being read, when there is one.
+    pub file: Option<String>,
+    pub message: String,
+}
+
+impl ThermiteError {
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        Self { kind, operator: None, file: None, message: message.into() }
+    }
+
+    pub fn plan(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Plan, message)
+    }
+
+    /// The error a DataFusion error becomes: ours unwrapped again, anything else kept as text.
+    pub fn from_datafusion(err: DataFusionError) -> Self {
+        match find_thermite_error(&err) {
+            Some(e) => e.clone(),
+            None => Self::new(ErrorKind::Execution, err.to_string()),
+        }
+    }
+
+    /// Wraps this error so it can travel through DataFusion streams unchanged.
+    pub fn into_datafusion(self) -> DataFusionError {
+        DataFusionError::External(Box::new(self))
+    }
+}
+
+/// Our error inside a DataFusion error, however deeply DataFusion wrapped it.
+pub fn find_thermite_error(err: &DataFusionError) -> Option<&ThermiteError> {
+    match err {
+        DataFusionError::External(e) => e.downcast_ref::<ThermiteError>(),
+        DataFusionError::Context(_, inner) => find_thermite_error(inner),
+        DataFusionError::Shared(inner) => find_thermite_error(inner),
+        _ => None,
+    }
+}
+
+impl fmt::Display for ThermiteError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(op) = &self.operator {
+            write!(f, "{op} failed")?;
+        } else {
+            write!(f, "Thermite native execution failed")?;
+        }
+        if let Some(file) = &self.file {
+            write!(f, " reading {file}")?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+impl std::error::Error for ThermiteError {}
+
+pub type Result<T> = std::result::Result<T, ThermiteError>;
+
+impl From<DataFusionError> for ThermiteError {
+    fn from(err: DataFusionError) -> Self {
+        Self::from_datafusion(err)
+    }
+}
+
+impl From<prost::DecodeError> for ThermiteError {
+    fn from(err: prost::DecodeError) -> Self {
+        Self::plan(format!("cannot decode the plan: {err}"))
+    }
+}

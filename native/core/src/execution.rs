@@ -1,0 +1,67 @@
+//! One task's execution: the plan decoded and built once, then pulled batch by batch.
+
+use std::sync::{Arc, OnceLock};
+
+use arrow::record_batch::RecordBatch;
+use datafusion::execution::{SendableRecordBatchStream, TaskContext};
+use datafusion::prelude::SessionConfig;
+use futures::StreamExt;
+use prost::Message;
+use tokio::runtime::Runtime;
+
+use crate::error::{Result, ThermiteError};
+use crate::expr::ExprContext;
+use crate::planner::{build_plan, PlannerContext};
+use crate::proto;
+use crate::types::required;
+
+const DEFAULT_BATCH_SIZE: usize = 8192;
+
+/// One runtime for the process: Spark's task threads drive it through `block_on`, so native work
+/// runs on the task's own thread and the runtime's workers only serve blocking file I/O.
+pub fn runtime() -> &'static Runtime {
+    static RUNTIME: OnceLock<Runtime> = OnceLock::new();
+    RUNTIME.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name("thermite-io")
+            .enable_all()
+            .build()
+            .expect("cannot start the Thermite runtime")
+    })
+}
+
+pub struct TaskExecution {
+    stream: SendableRecordBatchStream,
+}
+
+impl TaskExecution {
+    /// Builds the plan from its serialized form and this task's inputs, ready to pull.
+    pub fn new(plan_bytes: &[u8], task_input_bytes: &[u8]) -> Result<Self> {
+        let plan = proto::Plan::decode(plan_bytes)?;
+        let task_input = proto::TaskInput::decode(task_input_bytes)?;
+        let batch_size = match plan.batch_size {
+            0 => DEFAULT_BATCH_SIZE,
+            n => n as usize,
+        };
+        let ctx = PlannerContext {
+            task_input: &task_input,
+            expr: ExprContext { session_time_zone: plan.session_time_zone.clone() },
+            batch_size,
+        };
+        let root = build_plan(required(&plan.root, "a root operator")?, &ctx)?;
+        let config = SessionConfig::new().with_batch_size(batch_size);
+        let task_context = Arc::new(TaskContext::default().with_session_config(config));
+        let _guard = runtime().enter();
+        let stream = root.execute(0, task_context).map_err(ThermiteError::from)?;
+        Ok(Self { stream })
+    }
+
+    /// The next batch, or `None` when the task's input is exhausted.
+    pub fn next_batch(&mut self) -> Result<Option<RecordBatch>> {
+        match runtime().block_on(self.stream.next()) {
+            None => Ok(None),
+            Some(batch) => Ok(Some(batch?)),
+        }
+    }
+}

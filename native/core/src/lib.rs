@@ -1,0 +1,14 @@
+//! Thermite's engine: decodes a protobuf plan from the JVM and runs it as DataFusion operators
+//! with Spark's semantics.
+
+pub mod error;
+pub mod execution;
+pub mod expr;
+pub mod operators;
+pub mod planner;
+pub mod types;
+
+/// Code generated from `proto/thermite.proto`.
+pub mod proto {
+    include!(concat!(env!("OUT_DIR"), "/thermite.rs"));
+}

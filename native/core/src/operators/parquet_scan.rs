@@ -1,0 +1,162 @@
+//! Spark's Parquet file scan: the task's own file splits, read one after another, with Spark's
+//! column matching and partition values. Each file is read by DataFusion's Parquet reader (row
+//! group pruning with Spark's pushed filters, byte-range splits); an error names the file.
+
+use std::any::Any;
+use std::fmt;
+use std::sync::Arc;
+
+use arrow::datatypes::{Field, Schema, SchemaRef};
+use datafusion::common::config::TableParquetOptions;
+use datafusion::common::{Result, ScalarValue};
+use datafusion::datasource::listing::PartitionedFile;
+use datafusion::datasource::physical_plan::{FileScanConfigBuilder, FileSource, ParquetSource};
+use datafusion::datasource::source::DataSourceExec;
+use datafusion::execution::object_store::ObjectStoreUrl;
+use datafusion::execution::{SendableRecordBatchStream, TaskContext};
+use datafusion::physical_expr::{EquivalenceProperties, Partitioning, PhysicalExpr};
+use datafusion::physical_plan::execution_plan::{Boundedness, EmissionType};
+use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
+use datafusion::physical_plan::{DisplayAs, DisplayFormatType, ExecutionPlan, PlanProperties};
+use futures::{stream, StreamExt, TryStreamExt};
+use object_store::path::Path;
+
+use super::schema_adapter::SparkSchemaAdapterFactory;
+use crate::error::{ErrorKind, ThermiteError};
+
+pub const OPERATOR_NAME: &str = "ThermiteScanExec";
+
+/// One split of one file, as Spark planned it for this task.
+#[derive(Debug, Clone)]
+pub struct ScanFile {
+    pub path: String,
+    pub start: i64,
+    pub length: i64,
+    pub file_size: u64,
+    pub partition_values: Vec<ScalarValue>,
+}
+
+#[derive(Debug)]
+pub struct ParquetScanExec {
+    files: Vec<ScanFile>,
+    data_schema: SchemaRef,
+    partition_fields: Vec<Field>,
+    pruning_predicate: Option<Arc<dyn PhysicalExpr>>,
+    case_sensitive: bool,
+    batch_size: usize,
+    properties: PlanProperties,
+}
+
+impl ParquetScanExec {
+    pub fn new(
+        files: Vec<ScanFile>,
+        data_schema: SchemaRef,
+        partition_fields: Vec<Field>,
+        pruning_predicate: Option<Arc<dyn PhysicalExpr>>,
+        case_sensitive: bool,
+        batch_size: usize,
+    ) -> Self {
+        let output_fields: Vec<Field> =
+            data_schema.fields().iter().map(|f| f.as_ref().clone()).chain(partition_fields.iter().cloned()).collect();
+        let properties = PlanProperties::new(
+            EquivalenceProperties::new(Arc::new(Schema::new(output_fields))),
+            Partitioning::UnknownPartitioning(1),
+            EmissionType::Incremental,
+            Boundedness::Bounded,
+        );
+        Self { files, data_schema, partition_fields, pruning_predicate, case_sensitive, batch_size, properties }
+    }
+
+    fn parquet_source(&self) -> Result<Arc<dyn FileSource>> {
+        let mut options = TableParquetOptions::default();
+        // Rows are filtered by the Filter above, exactly as Spark does; statistics only prune.
+        options.global.pushdown_filters = false;
+        options.global.pruning = true;
+        // Spark's ColumnarBatch takes plain Utf8/Binary vectors, and reads INT96 at microseconds.
+        options.global.schema_force_view_types = false;
+        options.global.binary_as_string = false;
+        options.global.coerce_int96 = Some("us".to_string());
+        let mut source = ParquetSource::new(options);
+        if let Some(predicate) = &self.pruning_predicate {
+            source = source.with_predicate(Arc::clone(predicate));
+        }
+        source.with_schema_adapter_factory(Arc::new(SparkSchemaAdapterFactory { case_sensitive: self.case_sensitive }))
+    }
+
+    /// A DataFusion scan of one file split; its errors name the file.
+    fn open(&self, file: &ScanFile, context: &Arc<TaskContext>) -> Result<SendableRecordBatchStream> {
+        let io_error = |message: String| {
+            ThermiteError {
+                kind: ErrorKind::Io,
+                operator: Some(OPERATOR_NAME.to_string()),
+                file: Some(file.path.clone()),
+                message,
+            }
+            .into_datafusion()
+        };
+        let location = Path::from_absolute_path(&file.path).map_err(|e| io_error(e.to_string()))?;
+        let mut partitioned = PartitionedFile::new(location.to_string(), file.file_size)
+            .with_range(file.start, file.start + file.length);
+        partitioned.object_meta.location = location;
+        partitioned.partition_values = file.partition_values.clone();
+        let config = FileScanConfigBuilder::new(
+            ObjectStoreUrl::local_filesystem(),
+            Arc::clone(&self.data_schema),
+            self.parquet_source()?,
+        )
+        .with_file(partitioned)
+        .with_table_partition_cols(self.partition_fields.clone())
+        .with_batch_size(Some(self.batch_size))
+        .build();
+        let stream = DataSourceExec::from_data_source(config)
+            .execute(0, Arc::clone(context))
+            .map_err(|e| io_error(e.to_string()))?;
+        let path = file.path.clone();
+        let stream = stream.map_err(move |e| {
+            ThermiteError {
+                kind: ErrorKind::Io,
+                operator: Some(OPERATOR_NAME.to_string()),
+                file: Some(path.clone()),
+                message: e.to_string(),
+            }
+            .into_datafusion()
+        });
+        Ok(Box::pin(RecordBatchStreamAdapter::new(self.schema(), stream)))
+    }
+}
+
+impl DisplayAs for ParquetScanExec {
+    fn fmt_as(&self, _t: DisplayFormatType, f: &mut fmt::Formatter) -> fmt::Result {
+        write!(f, "ParquetScanExec: files={}", self.files.len())
+    }
+}
+
+impl ExecutionPlan for ParquetScanExec {
+    fn name(&self) -> &str {
+        "ParquetScanExec"
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+
+    fn properties(&self) -> &PlanProperties {
+        &self.properties
+    }
+
+    fn children(&self) -> Vec<&Arc<dyn ExecutionPlan>> {
+        vec![]
+    }
+
+    fn with_new_children(self: Arc<Self>, _children: Vec<Arc<dyn ExecutionPlan>>) -> Result<Arc<dyn ExecutionPlan>> {
+        Ok(self)
+    }
+
+    fn execute(&self, _partition: usize, context: Arc<TaskContext>) -> Result<SendableRecordBatchStream> {
+        let streams: Vec<Result<SendableRecordBatchStream>> = self.files.iter().map(|f| self.open(f, &context)).collect();
+        let batches = stream::iter(streams).try_flatten();
+        // Empty batches carry nothing to Spark; skip them rather than cross JNI for nothing.
+        let batches = batches.try_filter(|b| futures::future::ready(b.num_rows() > 0));
+        Ok(Box::pin(RecordBatchStreamAdapter::new(self.schema(), batches.boxed())))
+    }
+}

@@ -1,0 +1,101 @@
+//! The proto plan as a DataFusion `ExecutionPlan`: one function per operator kind.
+
+use std::sync::Arc;
+
+use arrow::datatypes::Schema;
+use datafusion::physical_expr::PhysicalExpr;
+use datafusion::physical_plan::filter::FilterExec;
+use datafusion::physical_plan::projection::ProjectionExec;
+use datafusion::physical_plan::ExecutionPlan;
+
+use crate::error::{Result, ThermiteError};
+use crate::expr::{build_expr, build_pruning_expr, ExprContext};
+use crate::operators::{OperatorContextExec, ParquetScanExec, ScanFile};
+use crate::proto;
+use crate::proto::operator::Kind;
+use crate::types::{required, to_arrow_schema, to_scalar};
+
+/// What the planner needs besides the operator tree: the task's inputs and session settings.
+pub struct PlannerContext<'a> {
+    pub task_input: &'a proto::TaskInput,
+    pub expr: ExprContext,
+    pub batch_size: usize,
+}
+
+pub fn build_plan(op: &proto::Operator, ctx: &PlannerContext) -> Result<Arc<dyn ExecutionPlan>> {
+    match required(&op.kind, "an operator")? {
+        Kind::ParquetScan(scan) => parquet_scan(scan, ctx),
+        Kind::Filter(filter) => {
+            let input = build_plan(required(&filter.input, "a filter input")?, ctx)?;
+            let condition = build_expr(required(&filter.condition, "a filter condition")?, &input.schema(), &ctx.expr)?;
+            let exec = FilterExec::try_new(condition, input)?;
+            Ok(OperatorContextExec::wrap("ThermiteFilterExec", Arc::new(exec)))
+        }
+        Kind::Project(project) => {
+            let input = build_plan(required(&project.input, "a project input")?, ctx)?;
+            let schema = input.schema();
+            let expressions = project
+                .expressions
+                .iter()
+                .enumerate()
+                .map(|(i, e)| Ok((build_expr(e, &schema, &ctx.expr)?, format!("col_{i}"))))
+                .collect::<Result<Vec<_>>>()?;
+            let exec = ProjectionExec::try_new(expressions, input)?;
+            Ok(OperatorContextExec::wrap("ThermiteProjectExec", Arc::new(exec)))
+        }
+    }
+}
+
+fn parquet_scan(scan: &proto::ParquetScan, ctx: &PlannerContext) -> Result<Arc<dyn ExecutionPlan>> {
+    let data_schema = to_arrow_schema(scan.data_schema.as_ref())?;
+    let partition_schema = to_arrow_schema(scan.partition_schema.as_ref())?;
+    let input = ctx.task_input.scans.get(scan.input_index as usize).ok_or_else(|| {
+        ThermiteError::plan(format!("the task has no input #{} for its scan", scan.input_index))
+    })?;
+    let files = input
+        .files
+        .iter()
+        .map(|f| {
+            if f.partition_values.len() != partition_schema.fields().len() {
+                return Err(ThermiteError::plan(format!(
+                    "{} has {} partition values for {} partition columns",
+                    f.path,
+                    f.partition_values.len(),
+                    partition_schema.fields().len()
+                )));
+            }
+            Ok(ScanFile {
+                path: f.path.clone(),
+                start: f.start,
+                length: f.length,
+                file_size: f.file_size.max(0) as u64,
+                partition_values: f.partition_values.iter().map(to_scalar).collect::<Result<_>>()?,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let pruning_predicate = conjunction(&scan.pruning_filters, &data_schema, &ctx.expr)?;
+    let partition_fields = partition_schema.fields().iter().map(|f| f.as_ref().clone()).collect();
+    Ok(Arc::new(ParquetScanExec::new(
+        files,
+        data_schema,
+        partition_fields,
+        pruning_predicate,
+        scan.case_sensitive,
+        ctx.batch_size,
+    )))
+}
+
+/// The pruning filters ANDed together, or `None` for no filters.
+fn conjunction(filters: &[proto::Expr], schema: &Schema, ctx: &ExprContext) -> Result<Option<Arc<dyn PhysicalExpr>>> {
+    use datafusion::logical_expr::Operator;
+    use datafusion::physical_expr::expressions::BinaryExpr;
+    let mut result: Option<Arc<dyn PhysicalExpr>> = None;
+    for filter in filters {
+        let expr = build_pruning_expr(filter, schema, ctx)?;
+        result = Some(match result {
+            None => expr,
+            Some(acc) => Arc::new(BinaryExpr::new(acc, Operator::And, expr)),
+        });
+    }
+    Ok(result)
+}

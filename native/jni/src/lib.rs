@@ -1,0 +1,142 @@
+//! The JNI boundary: the only code that touches `jni`. Every entry point catches panics and turns
+//! every error into a `dev.thermite.ThermiteNativeException`, so nothing unwinds into the JVM.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use arrow::array::{Array, StructArray};
+use arrow::ffi::{to_ffi, FFI_ArrowArray, FFI_ArrowSchema};
+use jni::objects::{JByteArray, JClass, JObject, JValue};
+use jni::sys::{jint, jlong, jstring};
+use jni::JNIEnv;
+use thermite_core::error::{ErrorKind, ThermiteError};
+use thermite_core::execution::TaskExecution;
+
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+const EXCEPTION_CLASS: &str = "dev/thermite/ThermiteNativeException";
+
+/// Runs `f`, turning an error or a panic into a pending Java exception and `fallback`.
+fn guarded<T>(env: &mut JNIEnv, fallback: T, f: impl FnOnce(&mut JNIEnv) -> Result<T, ThermiteError>) -> T {
+    let outcome = catch_unwind(AssertUnwindSafe(|| f(env)));
+    let error = match outcome {
+        Ok(Ok(value)) => return value,
+        Ok(Err(e)) => e,
+        Err(payload) => {
+            let message = payload
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".to_string());
+            ThermiteError::new(ErrorKind::Panic, format!("native code panicked: {message}"))
+        }
+    };
+    throw(env, &error);
+    fallback
+}
+
+fn throw(env: &mut JNIEnv, error: &ThermiteError) {
+    if env.exception_check().unwrap_or(false) {
+        return;
+    }
+    let result = (|| -> jni::errors::Result<()> {
+        let kind = JObject::from(env.new_string(error.kind.as_str())?);
+        let operator = optional_string(env, error.operator.as_deref())?;
+        let file = optional_string(env, error.file.as_deref())?;
+        let message = JObject::from(env.new_string(&error.message)?);
+        let exception = env.new_object(
+            EXCEPTION_CLASS,
+            "(Ljava/lang/String;Ljava/lang/String;Ljava/lang/String;Ljava/lang/String;)V",
+            &[JValue::Object(&kind), JValue::Object(&operator), JValue::Object(&file), JValue::Object(&message)],
+        )?;
+        env.throw(jni::objects::JThrowable::from(exception))
+    })();
+    if result.is_err() && !env.exception_check().unwrap_or(false) {
+        let _ = env.throw_new("java/lang/RuntimeException", error.to_string());
+    }
+}
+
+fn optional_string<'a>(env: &mut JNIEnv<'a>, s: Option<&str>) -> jni::errors::Result<JObject<'a>> {
+    match s {
+        Some(s) => Ok(JObject::from(env.new_string(s)?)),
+        None => Ok(JObject::null()),
+    }
+}
+
+fn jni_error(e: jni::errors::Error) -> ThermiteError {
+    ThermiteError::plan(format!("JNI: {e}"))
+}
+
+/// The library's version; calling it proves the library loaded and links.
+#[no_mangle]
+pub extern "system" fn Java_dev_thermite_jni_NativeLib_version(mut env: JNIEnv, _class: JClass) -> jstring {
+    guarded(&mut env, std::ptr::null_mut(), |env| {
+        Ok(env.new_string(env!("CARGO_PKG_VERSION")).map_err(jni_error)?.into_raw())
+    })
+}
+
+/// Decodes the plan and this task's inputs and starts execution; returns a handle for
+/// `nextBatch` and `close`.
+#[no_mangle]
+pub extern "system" fn Java_dev_thermite_jni_NativeLib_createExecution(
+    mut env: JNIEnv,
+    _class: JClass,
+    plan: JByteArray,
+    task_input: JByteArray,
+) -> jlong {
+    guarded(&mut env, 0, |env| {
+        let plan = env.convert_byte_array(&plan).map_err(jni_error)?;
+        let task_input = env.convert_byte_array(&task_input).map_err(jni_error)?;
+        let execution = TaskExecution::new(&plan, &task_input)?;
+        Ok(Box::into_raw(Box::new(execution)) as jlong)
+    })
+}
+
+/// Exports the next batch as a struct array into the C Data Interface structs at the given
+/// addresses; returns its row count, or -1 at the end. The JVM owns the exported batch and
+/// releases it through the struct's release callback.
+#[no_mangle]
+pub extern "system" fn Java_dev_thermite_jni_NativeLib_nextBatch(
+    mut env: JNIEnv,
+    _class: JClass,
+    handle: jlong,
+    array_address: jlong,
+    schema_address: jlong,
+) -> jint {
+    guarded(&mut env, -1, |_env| {
+        let execution = execution(handle)?;
+        let Some(batch) = execution.next_batch()? else {
+            return Ok(-1);
+        };
+        let rows = batch.num_rows();
+        let data = StructArray::from(batch).into_data();
+        let (array, schema) = to_ffi(&data).map_err(|e| ThermiteError::plan(format!("cannot export a batch: {e}")))?;
+        // SAFETY: the JVM passes the addresses of freshly allocated, empty ArrowArray/ArrowSchema
+        // structs that it owns; writing moves ownership of the batch to it.
+        unsafe {
+            std::ptr::write(array_address as *mut FFI_ArrowArray, array);
+            std::ptr::write(schema_address as *mut FFI_ArrowSchema, schema);
+        }
+        Ok(rows as jint)
+    })
+}
+
+/// Ends an execution and frees everything it holds. Safe to call once per handle.
+#[no_mangle]
+pub extern "system" fn Java_dev_thermite_jni_NativeLib_close(mut env: JNIEnv, _class: JClass, handle: jlong) {
+    guarded(&mut env, (), |_env| {
+        if handle != 0 {
+            // SAFETY: the handle came from `createExecution` and the JVM closes it exactly once.
+            drop(unsafe { Box::from_raw(handle as *mut TaskExecution) });
+        }
+        Ok(())
+    })
+}
+
+fn execution<'a>(handle: jlong) -> Result<&'a mut TaskExecution, ThermiteError> {
+    if handle == 0 {
+        return Err(ThermiteError::plan("execution used after close"));
+    }
+    // SAFETY: a live handle from `createExecution`; Spark drives one task from one thread.
+    Ok(unsafe { &mut *(handle as *mut TaskExecution) })
+}

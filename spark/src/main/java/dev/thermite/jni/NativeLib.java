@@ -1,0 +1,25 @@
+package dev.thermite.jni;
+
+/**
+ * The native library's entry points. Every method may throw
+ * {@link dev.thermite.ThermiteNativeException}; none lets a native panic reach the JVM.
+ */
+public final class NativeLib {
+  private NativeLib() {}
+
+  /** The library's version; calling it proves the library loaded and links. */
+  public static native String version();
+
+  /** Decodes a serialized {@code Plan} and this task's {@code TaskInput}; returns a handle. */
+  public static native long createExecution(byte[] plan, byte[] taskInput);
+
+  /**
+   * Exports the next batch (a struct array) into the given C Data Interface structs.
+   *
+   * @return the batch's row count, or -1 when there are no more batches
+   */
+  public static native int nextBatch(long handle, long arrayAddress, long schemaAddress);
+
+  /** Frees an execution; call once per handle. */
+  public static native void close(long handle);
+}

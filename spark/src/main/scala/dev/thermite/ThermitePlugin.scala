@@ -1,0 +1,26 @@
+package dev.thermite
+
+import java.util.{Collections, Map => JMap}
+
+import org.apache.spark.SparkContext
+import org.apache.spark.api.plugin.{DriverPlugin, ExecutorPlugin, PluginContext, SparkPlugin}
+import org.apache.spark.thermite.SparkContextAccess
+
+/**
+ * The one thing users configure: `spark.plugins=dev.thermite.ThermitePlugin`. The driver side
+ * registers Thermite's session extension; both sides load the native library early so a problem
+ * shows at start-up, not in the first query.
+ */
+class ThermitePlugin extends SparkPlugin {
+  override def driverPlugin(): DriverPlugin = new DriverPlugin {
+    override def init(sc: SparkContext, ctx: PluginContext): JMap[String, String] = {
+      SparkContextAccess.addSessionExtension(sc, classOf[ThermiteExtensions].getName)
+      NativeLoader.status
+      Collections.emptyMap()
+    }
+  }
+
+  override def executorPlugin(): ExecutorPlugin = new ExecutorPlugin {
+    override def init(ctx: PluginContext, extraConf: JMap[String, String]): Unit = NativeLoader.status
+  }
+}

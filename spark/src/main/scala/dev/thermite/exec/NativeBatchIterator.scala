@@ -1,0 +1,96 @@
+package dev.thermite.exec
+
+import scala.collection.JavaConverters._
+
+import dev.thermite.jni.NativeLib
+import org.apache.arrow.c.{ArrowArray, ArrowSchema, Data}
+import org.apache.arrow.memory.{BufferAllocator, RootAllocator}
+
+import org.apache.spark.TaskContext
+import org.apache.spark.sql.execution.metric.SQLMetric
+import org.apache.spark.sql.vectorized.{ArrowColumnVector, ColumnVector, ColumnarBatch}
+
+/**
+ * Pulls a task's batches from native code. Each batch crosses the Arrow C Data Interface without
+ * copying and stays valid until the next call to `hasNext`, when it is released (Spark consumes
+ * a batch fully before asking for the next). Task completion frees the native execution, also
+ * when the task fails or stops early (a LIMIT).
+ */
+class NativeBatchIterator(
+    plan: Array[Byte],
+    taskInput: Array[Byte],
+    context: TaskContext,
+    numOutputRows: SQLMetric,
+    numOutputBatches: SQLMetric)
+    extends Iterator[ColumnarBatch] {
+
+  private var handle: Long = NativeLib.createExecution(plan, taskInput)
+  private var current: ColumnarBatch = _
+  private var pending: ColumnarBatch = _
+  private var finished = false
+
+  context.addTaskCompletionListener[Unit](_ => close())
+
+  override def hasNext: Boolean = {
+    if (pending == null && !finished) {
+      releaseCurrent()
+      pending = fetch()
+      if (pending == null) close()
+    }
+    pending != null
+  }
+
+  override def next(): ColumnarBatch = {
+    if (!hasNext) throw new NoSuchElementException("no more native batches")
+    current = pending
+    pending = null
+    current
+  }
+
+  private def fetch(): ColumnarBatch = {
+    val allocator = NativeBatchIterator.allocator
+    val array = ArrowArray.allocateNew(allocator)
+    val schema = ArrowSchema.allocateNew(allocator)
+    try {
+      val rows = NativeLib.nextBatch(handle, array.memoryAddress(), schema.memoryAddress())
+      if (rows < 0) {
+        null
+      } else {
+        val root = Data.importVectorSchemaRoot(allocator, array, schema, null)
+        val vectors: Array[ColumnVector] = root.getFieldVectors.asScala.map(v => new ArrowColumnVector(v)).toArray
+        numOutputRows += rows
+        numOutputBatches += 1
+        new ColumnarBatch(vectors, rows)
+      }
+    } finally {
+      array.close()
+      schema.close()
+    }
+  }
+
+  private def releaseCurrent(): Unit = {
+    if (current != null) {
+      current.close()
+      current = null
+    }
+  }
+
+  private def close(): Unit = {
+    finished = true
+    releaseCurrent()
+    if (pending != null) {
+      pending.close()
+      pending = null
+    }
+    if (handle != 0) {
+      val h = handle
+      handle = 0
+      NativeLib.close(h)
+    }
+  }
+}
+
+object NativeBatchIterator {
+  /** Imported batches reference native memory; the allocator only tracks the wrappers. */
+  lazy val allocator: BufferAllocator = new RootAllocator(Long.MaxValue)
+}

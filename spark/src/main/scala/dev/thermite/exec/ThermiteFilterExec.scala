@@ -1,0 +1,27 @@
+package dev.thermite.exec
+
+import scala.collection.mutable.ArrayBuffer
+
+import dev.thermite.proto
+
+import org.apache.spark.sql.catalyst.expressions.{Attribute, SortOrder}
+import org.apache.spark.sql.catalyst.plans.physical.Partitioning
+import org.apache.spark.sql.execution.{FilterExec, SparkPlan, UnaryExecNode}
+
+/** Spark's `FilterExec`, run natively. */
+case class ThermiteFilterExec(original: FilterExec, condition: proto.Expr, child: SparkPlan)
+    extends UnaryExecNode with ThermiteExec {
+  override def nodeName: String = "ThermiteFilterExec"
+  override def output: Seq[Attribute] = original.output
+  override def outputPartitioning: Partitioning = child.outputPartitioning
+  override def outputOrdering: Seq[SortOrder] = child.outputOrdering
+  override protected def stringArgs: Iterator[Any] = Iterator(original.condition)
+
+  override def nativeOperator(scans: ArrayBuffer[ThermiteScanExec]): proto.Operator = {
+    val filter = proto.Filter.newBuilder().setInput(nativeChild(child, scans)).setCondition(condition)
+    proto.Operator.newBuilder().setFilter(filter).build()
+  }
+
+  override protected def withNewChildInternal(newChild: SparkPlan): ThermiteFilterExec = copy(child = newChild)
+}
+

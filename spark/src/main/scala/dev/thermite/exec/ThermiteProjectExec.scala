@@ -1,0 +1,27 @@
+package dev.thermite.exec
+
+import scala.collection.JavaConverters._
+import scala.collection.mutable.ArrayBuffer
+
+import dev.thermite.proto
+
+import org.apache.spark.sql.catalyst.expressions.{Attribute, SortOrder}
+import org.apache.spark.sql.catalyst.plans.physical.Partitioning
+import org.apache.spark.sql.execution.{ProjectExec, SparkPlan, UnaryExecNode}
+
+/** Spark's `ProjectExec`, run natively. Partitioning and ordering are what Spark derives. */
+case class ThermiteProjectExec(original: ProjectExec, nativeExpressions: Seq[proto.Expr], child: SparkPlan)
+    extends UnaryExecNode with ThermiteExec {
+  override def nodeName: String = "ThermiteProjectExec"
+  override def output: Seq[Attribute] = original.output
+  override def outputPartitioning: Partitioning = original.outputPartitioning
+  override def outputOrdering: Seq[SortOrder] = original.outputOrdering
+  override protected def stringArgs: Iterator[Any] = Iterator(original.projectList)
+
+  override def nativeOperator(scans: ArrayBuffer[ThermiteScanExec]): proto.Operator = {
+    val project = proto.Project.newBuilder().setInput(nativeChild(child, scans)).addAllExpressions(nativeExpressions.asJava)
+    proto.Operator.newBuilder().setProject(project).build()
+  }
+
+  override protected def withNewChildInternal(newChild: SparkPlan): ThermiteProjectExec = copy(child = newChild)
+}

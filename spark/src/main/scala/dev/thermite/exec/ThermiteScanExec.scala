@@ -1,0 +1,61 @@
+package dev.thermite.exec
+
+import scala.collection.mutable.ArrayBuffer
+
+import dev.thermite.proto
+import dev.thermite.serde.SparkTypes
+
+import org.apache.spark.sql.catalyst.expressions.{Attribute, SortOrder}
+import org.apache.spark.sql.catalyst.plans.physical.Partitioning
+import org.apache.spark.sql.execution.{FileSourceScanExec, LeafExecNode}
+import org.apache.spark.sql.execution.datasources.{FilePartition, FileScanRDD}
+
+/**
+ * Spark's Parquet `FileSourceScanExec`, read natively. Spark still plans the file splits
+ * (`inputRDD`, so bucketing, partition pruning and split sizes are Spark's); each task sends
+ * only its own splits to native code.
+ */
+case class ThermiteScanExec(original: FileSourceScanExec, scan: proto.ParquetScan) extends LeafExecNode
+    with ThermiteExec {
+  override def nodeName: String = "ThermiteScanExec"
+  override def output: Seq[Attribute] = original.output
+  override def outputPartitioning: Partitioning = original.outputPartitioning
+  override def outputOrdering: Seq[SortOrder] = original.outputOrdering
+  override def simpleString(maxFields: Int): String =
+    original.simpleString(maxFields).replaceFirst("^(Scan|FileScan)", nodeName)
+  override protected def stringArgs: Iterator[Any] = Iterator(original.relation.location, output)
+  override def doCanonicalize(): ThermiteScanExec = copy(original = original.canonicalized.asInstanceOf[FileSourceScanExec])
+
+  override def nativeOperator(scans: ArrayBuffer[ThermiteScanExec]): proto.Operator = {
+    val index = scans.size
+    scans += this
+    proto.Operator.newBuilder().setParquetScan(scan.toBuilder.setInputIndex(index)).build()
+  }
+
+  private def filePartitions: Seq[FilePartition] = original.inputRDD match {
+    case rdd: FileScanRDD => rdd.filePartitions
+    case other => throw new IllegalStateException(s"unexpected scan RDD ${other.getClass.getName}")
+  }
+
+  /** One serialized `TaskInput` per Spark partition, with its preferred hosts. */
+  def taskInputs(): Seq[(Array[Byte], Seq[String])] = {
+    val partitionTypes = original.relation.partitionSchema.map(_.dataType)
+    filePartitions.map { partition =>
+      val input = proto.ScanInput.newBuilder()
+      partition.files.foreach { f =>
+        val split = proto.FileSplit.newBuilder()
+          .setPath(f.filePath.toUri.getPath)
+          .setStart(f.start)
+          .setLength(f.length)
+          .setFileSize(f.fileSize)
+        partitionTypes.zipWithIndex.foreach { case (t, i) =>
+          val value = if (f.partitionValues.isNullAt(i)) null else f.partitionValues.get(i, t)
+          split.addPartitionValues(SparkTypes.literal(value, t).fold(e => throw new IllegalStateException(e), identity))
+        }
+        input.addFiles(split)
+      }
+      val bytes = proto.TaskInput.newBuilder().addScans(input).build().toByteArray
+      (bytes, partition.preferredLocations().toSeq)
+    }
+  }
+}

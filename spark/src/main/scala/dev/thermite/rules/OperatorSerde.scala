@@ -1,0 +1,101 @@
+package dev.thermite.rules
+
+import dev.thermite.exec.{ThermiteExec, ThermiteFilterExec, ThermiteProjectExec, ThermiteScanExec}
+import dev.thermite.proto
+import dev.thermite.serde.{ExprContext, ExprSerde, SparkTypes}
+
+import org.apache.spark.sql.catalyst.expressions.{Attribute, Expression, PlanExpression}
+import org.apache.spark.sql.execution.{FileSourceScanExec, FilterExec, ProjectExec, SparkPlan}
+import org.apache.spark.sql.execution.datasources.parquet.ParquetFileFormat
+import org.apache.spark.sql.internal.SQLConf
+import org.apache.spark.sql.types.{DoubleType, FloatType}
+
+/** Converts one Spark operator to its Thermite node; `Left` says why it stays in Spark. */
+trait OperatorConverter {
+  def convert(node: SparkPlan): Either[String, ThermiteExec]
+}
+
+/** The one table of native operators. */
+object OperatorSerde {
+  private val converters: Map[Class[_ <: SparkPlan], OperatorConverter] = Map(
+    classOf[FileSourceScanExec] -> ParquetScanConverter,
+    classOf[FilterExec] -> FilterConverter,
+    classOf[ProjectExec] -> ProjectConverter)
+
+  def convert(node: SparkPlan): Either[String, ThermiteExec] = converters.get(node.getClass) match {
+    case Some(converter) => converter.convert(node)
+    case None => Left(s"operator ${node.nodeName} is not supported")
+  }
+
+  /** The node's children must already be native: native subtrees grow up from scans. */
+  def nativeChildren(node: SparkPlan): Either[String, Unit] =
+    node.children.find(!_.isInstanceOf[ThermiteExec]) match {
+      case Some(child) => Left(s"its input ${child.nodeName} is not native")
+      case None => Right(())
+    }
+
+  def exprContext(node: SparkPlan): ExprContext = ExprContext(node.children.flatMap(_.output), SQLConf.get)
+}
+
+object FilterConverter extends OperatorConverter {
+  override def convert(node: SparkPlan): Either[String, ThermiteExec] = {
+    val filter = node.asInstanceOf[FilterExec]
+    for {
+      _ <- OperatorSerde.nativeChildren(filter)
+      condition <- ExprSerde.convert(filter.condition, OperatorSerde.exprContext(filter))
+    } yield ThermiteFilterExec(filter, condition, filter.child)
+  }
+}
+
+object ProjectConverter extends OperatorConverter {
+  override def convert(node: SparkPlan): Either[String, ThermiteExec] = {
+    val project = node.asInstanceOf[ProjectExec]
+    for {
+      _ <- OperatorSerde.nativeChildren(project)
+      exprs <- ExprSerde.convertAll(project.projectList, OperatorSerde.exprContext(project))
+    } yield ThermiteProjectExec(project, exprs, project.child)
+  }
+}
+
+object ParquetScanConverter extends OperatorConverter {
+  private val LocalSchemes = Set(null, "file")
+
+  override def convert(node: SparkPlan): Either[String, ThermiteExec] = {
+    val scan = node.asInstanceOf[FileSourceScanExec]
+    val relation = scan.relation
+    val dataColumns = scan.output.take(scan.requiredSchema.length)
+    lazy val nonLocal = relation.location.rootPaths.find(p => !LocalSchemes.contains(p.toUri.getScheme))
+    if (!relation.fileFormat.isInstanceOf[ParquetFileFormat]) {
+      Left(s"file format ${relation.fileFormat} is not supported")
+    } else if (scan.output.length != scan.requiredSchema.length + relation.partitionSchema.length) {
+      Left("metadata columns are not supported")
+    } else if (scan.partitionFilters.exists(_.exists(_.isInstanceOf[PlanExpression[_]]))) {
+      Left("dynamic partition pruning (a subquery in the partition filters) is not supported yet")
+    } else if (nonLocal.isDefined) {
+      Left(s"only local files are supported, not ${nonLocal.get}")
+    } else {
+      for {
+        data <- SparkTypes.schema(scan.requiredSchema)
+        partitions <- SparkTypes.schema(relation.partitionSchema)
+      } yield {
+        val b = proto.ParquetScan.newBuilder()
+          .setDataSchema(data)
+          .setPartitionSchema(partitions)
+          .setCaseSensitive(SQLConf.get.caseSensitiveAnalysis)
+        pruningFilters(scan.dataFilters, dataColumns).foreach(b.addPruningFilters)
+        ThermiteScanExec(scan, b.build())
+      }
+    }
+  }
+
+  /**
+   * Spark's pushed filters that can prune row groups. Filters on floating point columns are
+   * left out: Parquet statistics do not order NaN as Spark does.
+   */
+  private def pruningFilters(filters: Seq[Expression], dataColumns: Seq[Attribute]): Seq[proto.Expr] = {
+    val ctx = ExprContext(dataColumns, SQLConf.get)
+    filters
+      .filterNot(_.references.exists(a => a.dataType == FloatType || a.dataType == DoubleType))
+      .flatMap(f => ExprSerde.convert(f, ctx).toOption)
+  }
+}

@@ -1,0 +1,72 @@
+package dev.thermite.serde
+
+import dev.thermite.proto
+import dev.thermite.serde.expressions._
+
+import org.apache.spark.sql.catalyst.expressions._
+
+// Catalyst has expressions named Left and Right; these are Either's.
+import scala.util.{Left, Right}
+import org.apache.spark.sql.internal.SQLConf
+
+/** What converting an expression needs: the operator's input columns and the session. */
+case class ExprContext(input: Seq[Attribute], conf: SQLConf)
+
+/** Converts one family of Catalyst expressions; `Left` says why one cannot be native. */
+trait ExprConverter {
+  def convert(e: Expression, ctx: ExprContext): Either[String, proto.Expr]
+}
+
+/**
+ * Catalyst expressions to the proto contract. The table below is the only place an expression
+ * is registered; each family lives in `serde/expressions`.
+ */
+object ExprSerde {
+  private val converters: Map[Class[_ <: Expression], ExprConverter] = Map(
+    classOf[AttributeReference] -> Leaves,
+    classOf[BoundReference] -> Leaves,
+    classOf[Literal] -> Leaves,
+    classOf[Alias] -> Leaves,
+    classOf[Add] -> Arithmetic,
+    classOf[Subtract] -> Arithmetic,
+    classOf[Multiply] -> Arithmetic,
+    classOf[Divide] -> Arithmetic,
+    classOf[Remainder] -> Arithmetic,
+    classOf[EqualTo] -> Comparisons,
+    classOf[EqualNullSafe] -> Comparisons,
+    classOf[LessThan] -> Comparisons,
+    classOf[LessThanOrEqual] -> Comparisons,
+    classOf[GreaterThan] -> Comparisons,
+    classOf[GreaterThanOrEqual] -> Comparisons,
+    classOf[And] -> Predicates,
+    classOf[Or] -> Predicates,
+    classOf[Not] -> Predicates,
+    classOf[IsNull] -> Predicates,
+    classOf[IsNotNull] -> Predicates,
+    classOf[In] -> Predicates,
+    classOf[InSet] -> Predicates,
+    classOf[CaseWhen] -> Conditionals,
+    classOf[If] -> Conditionals,
+    classOf[Coalesce] -> Conditionals,
+    classOf[Cast] -> Casts)
+
+  def convert(e: Expression, ctx: ExprContext): Either[String, proto.Expr] = {
+    converters.get(e.getClass) match {
+      case None => Left(s"expression `${e.prettyName}` is not supported")
+      case Some(_) if !SparkTypes.isSupported(e.dataType) =>
+        Left(s"expression `${e.prettyName}` returns ${e.dataType.catalogString}, which is not supported")
+      case Some(converter) => converter.convert(e, ctx)
+    }
+  }
+
+  def convertAll(es: Seq[Expression], ctx: ExprContext): Either[String, Seq[proto.Expr]] = {
+    val out = Seq.newBuilder[proto.Expr]
+    es.foreach { e =>
+      convert(e, ctx) match {
+        case Right(p) => out += p
+        case Left(why) => return Left(why)
+      }
+    }
+    Right(out.result())
+  }
+}

@@ -1,0 +1,71 @@
+package dev.thermite.serde
+
+import com.google.protobuf.ByteString
+import dev.thermite.proto
+import dev.thermite.proto.DataType.Kind
+
+import org.apache.spark.sql.types._
+import org.apache.spark.unsafe.types.UTF8String
+
+/** Spark types and values in the proto contract. */
+object SparkTypes {
+  def toProto(dt: DataType): Either[String, proto.DataType] = {
+    def of(kind: Kind) = Right(proto.DataType.newBuilder().setKind(kind).build())
+    dt match {
+      case NullType => of(Kind.NULL)
+      case BooleanType => of(Kind.BOOLEAN)
+      case ByteType => of(Kind.BYTE)
+      case ShortType => of(Kind.SHORT)
+      case IntegerType => of(Kind.INT)
+      case LongType => of(Kind.LONG)
+      case FloatType => of(Kind.FLOAT)
+      case DoubleType => of(Kind.DOUBLE)
+      case d: DecimalType =>
+        Right(proto.DataType.newBuilder().setKind(Kind.DECIMAL)
+          .setPrecision(d.precision).setScale(d.scale).build())
+      case StringType => of(Kind.STRING)
+      case BinaryType => of(Kind.BINARY)
+      case DateType => of(Kind.DATE)
+      case TimestampType => of(Kind.TIMESTAMP)
+      case TimestampNTZType => of(Kind.TIMESTAMP_NTZ)
+      case other => Left(s"type ${other.catalogString} is not supported")
+    }
+  }
+
+  def isSupported(dt: DataType): Boolean = toProto(dt).isRight
+
+  def schema(fields: Seq[StructField]): Either[String, proto.Schema] = {
+    val builder = proto.Schema.newBuilder()
+    fields.foreach { f =>
+      toProto(f.dataType) match {
+        case Right(t) => builder.addFields(proto.Field.newBuilder()
+          .setName(f.name).setType(t).setNullable(f.nullable))
+        case Left(why) => return Left(s"column `${f.name}`: $why")
+      }
+    }
+    Right(builder.build())
+  }
+
+  /** A Catalyst value (internal representation; null allowed) as a proto literal of `dt`. */
+  def literal(value: Any, dt: DataType): Either[String, proto.Literal] = toProto(dt).map { t =>
+    val b = proto.Literal.newBuilder().setType(t)
+    if (value != null) {
+      dt match {
+        case BooleanType => b.setBoolValue(value.asInstanceOf[Boolean])
+        case ByteType => b.setIntValue(value.asInstanceOf[Byte].toInt)
+        case ShortType => b.setIntValue(value.asInstanceOf[Short].toInt)
+        case IntegerType | DateType => b.setIntValue(value.asInstanceOf[Int])
+        case LongType | TimestampType | TimestampNTZType => b.setLongValue(value.asInstanceOf[Long])
+        case FloatType => b.setFloatValue(value.asInstanceOf[Float])
+        case DoubleType => b.setDoubleValue(value.asInstanceOf[Double])
+        case _: DecimalType =>
+          val unscaled = value.asInstanceOf[Decimal].toJavaBigDecimal.unscaledValue()
+          b.setDecimalValue(ByteString.copyFrom(unscaled.toByteArray))
+        case StringType => b.setStringValue(value.asInstanceOf[UTF8String].toString)
+        case BinaryType => b.setBinaryValue(ByteString.copyFrom(value.asInstanceOf[Array[Byte]]))
+        case NullType =>
+      }
+    }
+    b.build()
+  }
+}

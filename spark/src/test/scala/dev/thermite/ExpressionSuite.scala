@@ -1,0 +1,128 @@
+package dev.thermite
+
+import org.junit.Test
+
+/** Each supported expression over the edge-value table, Thermite off vs on. */
+class ExpressionSuite extends ThermiteTestBase {
+  private lazy val table: String = {
+    val path = TestData.write(spark, tempPath("expressions"), n = 400)
+    spark.read.parquet(path).createOrReplaceTempView("edge")
+    "edge"
+  }
+
+  private val projected = Seq("ThermiteScanExec", "ThermiteProjectExec")
+  private val filtered = Seq("ThermiteScanExec", "ThermiteFilterExec")
+
+  private def project(exprs: String*): Unit =
+    checkSql(s"SELECT id, ${exprs.mkString(", ")} FROM $table", projected)
+
+  private def where(condition: String): Unit =
+    checkSql(s"SELECT id FROM $table WHERE $condition", filtered)
+
+  private val integral = Seq("b", "s", "i", "l")
+  private val floating = Seq("f", "d")
+  private val decimals = Seq("dec5", "dec15", "dec30", "dec38")
+
+  @Test def integralArithmeticWraps(): Unit = {
+    for (c <- integral) {
+      project(s"$c + $c", s"$c - $c", s"$c * $c", s"$c + cast(1 as ${typeOf(c)})",
+        s"$c - cast(1 as ${typeOf(c)})", s"cast(-1 as ${typeOf(c)}) * $c")
+    }
+    project("i + l", "b * s", "s - i", "l * i")
+  }
+
+  @Test def remainderAndDivisionByZero(): Unit = {
+    for (c <- integral ++ floating) {
+      project(s"$c % $c", s"$c % cast(0 as ${typeOf(c)})", s"$c % cast(-1 as ${typeOf(c)})",
+        s"$c % cast(3 as ${typeOf(c)})", s"$c / $c", s"$c / cast(0 as ${typeOf(c)})")
+    }
+    project("d / 0.0", "d / -0.0", "d % -0.0", "f / cast(-0.0 as float)")
+  }
+
+  @Test def floatingPointArithmetic(): Unit = {
+    for (c <- floating) project(s"$c + $c", s"$c - $c", s"$c * $c", s"$c * -1", s"$c + cast(0 as ${typeOf(c)})")
+    project("f + d", "d * i", "l / d")
+  }
+
+  @Test def decimalArithmetic(): Unit = {
+    for (c <- decimals) project(s"$c + $c", s"$c - $c", s"$c * $c", s"$c / $c", s"$c % $c", s"$c * 1.5", s"$c / 3")
+    project("dec5 + dec15", "dec30 * dec5", "dec38 + dec38", "dec38 * dec38", "dec15 / dec30", "dec5 % dec30",
+      "dec30 / 0.0", "dec5 % 0", "dec38 * 10")
+  }
+
+  @Test def comparisons(): Unit = {
+    for (op <- Seq("=", "<=>", "<", "<=", ">", ">=", "!=")) {
+      where(s"d $op cast('NaN' as double)")
+      where(s"d $op -0.0d")
+      where(s"f $op 0.0f")
+      where(s"d $op cast(f as double)")
+      where(s"l $op cast(i as bigint)")
+      where(s"dec15 $op dec5")
+      where(s"str $op 'a'")
+      where(s"str $op ''")
+      where(s"bin $op X'00'")
+      where(s"date $op date'1970-01-01'")
+      where(s"ts $op timestamp'1970-01-01 00:00:00'")
+      where(s"ntz $op timestamp_ntz'2024-03-10 02:30:00'")
+      where(s"bool $op true")
+      where(s"b $op s")
+    }
+    project("d = d", "d < d", "f <=> f", "str <=> str", "dec38 = dec38", "date >= date")
+  }
+
+  @Test def threeValuedLogic(): Unit = {
+    project("bool and i > 0", "bool or i > 0", "not bool", "bool and null", "bool or null",
+      "(i > 0) and (d > 0)", "not (str = 'a')")
+    where("bool or i is null")
+    where("not (bool and d > 0)")
+  }
+
+  @Test def nullTests(): Unit = {
+    for (c <- TestData.schema.fieldNames) project(s"$c is null", s"$c is not null")
+    where("d is null or f is not null")
+  }
+
+  @Test def inLists(): Unit = {
+    where("i in (0, 1, -1, null)")
+    where("d in (cast('NaN' as double), 0.0d, 1.5d)")
+    where("f in (cast(-0.0 as float), 1.5f)")
+    where("str in ('a', '', '日本語')")
+    where("dec5 in (0.01, -999.99)")
+    where("date in (date'1970-01-01', date'9999-12-31')")
+    // More than 10 items: Spark plans InSet.
+    where(s"l in (${(0 until 40).mkString(", ")}, ${Long.MinValue}L)")
+    where(s"str in (${(0 until 30).map(n => s"'v$n'").mkString(", ")}, 'abc')")
+    where(s"d in (${(0 until 20).map(n => s"${n}.5d").mkString(", ")}, cast('NaN' as double), -0.0d)")
+    project("i in (1, 2, null)", "str not in ('a', 'b')")
+  }
+
+  @Test def conditionals(): Unit = {
+    project("case when i > 0 then 'pos' when i < 0 then 'neg' end",
+      "case when bool then d else d * -1.0d end",
+      "case when str = 'a' then dec5 when str = '' then null else dec5 * 2 end",
+      "if(bool, i, l)", "if(d > 0, date, null)",
+      "coalesce(i, 0)", "coalesce(str, 'none')", "coalesce(null, d, f)", "coalesce(dec5, dec15, dec30)",
+      "nvl(ts, timestamp'2000-01-01 00:00:00')")
+    where("coalesce(bool, false)")
+    where("case when i is null then true else i > 0 end")
+  }
+
+  @Test def numericCasts(): Unit = {
+    val targets = Seq("tinyint", "smallint", "int", "bigint", "float", "double",
+      "decimal(5,2)", "decimal(10,0)", "decimal(20,5)", "decimal(38,10)")
+    for (c <- integral ++ floating ++ decimals; t <- targets) {
+      val floatToDecimal = floating.contains(c) && t.startsWith("decimal")
+      if (!floatToDecimal) project(s"cast($c as $t)")
+    }
+  }
+
+  @Test def literalsOfEveryType(): Unit = {
+    project("true", "cast(null as int)", "cast(-1 as tinyint)", "cast(7 as smallint)", "12345678901L",
+      "cast(1.5 as float)", "cast('NaN' as double)", "cast('-Infinity' as double)", "-0.0d",
+      "123.45", "cast(-1 as decimal(38,0))", "99999999999999999999999999999999999999",
+      "'日本語'", "X'00FF'", "date'2024-02-29'", "timestamp'2024-03-10 02:30:00'",
+      "timestamp_ntz'1900-01-01 00:00:00'", "cast(null as string)", "cast(null as decimal(20,3))")
+  }
+
+  private def typeOf(c: String): String = TestData.schema(c).dataType.sql
+}

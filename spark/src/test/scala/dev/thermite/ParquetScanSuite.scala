@@ -1,0 +1,123 @@
+package dev.thermite
+
+import java.io.File
+
+import org.apache.spark.sql.functions._
+import org.apache.spark.sql.types._
+import org.junit.Assert.assertTrue
+import org.junit.Test
+
+class ParquetScanSuite extends ThermiteTestBase {
+  private val allColumns = TestData.schema.fieldNames.toSeq
+
+  private def readAll(path: String) = spark.read.parquet(path)
+
+  @Test def everyTypeWithNullsAndEdgeValues(): Unit = {
+    val path = TestData.write(spark, tempPath("all-types"))
+    checkNative(readAll(path))
+    checkNative(readAll(path).select(allColumns.reverse.map(col): _*))
+  }
+
+  @Test def timestampEncodings(): Unit = {
+    for (encoding <- Seq("INT96", "TIMESTAMP_MICROS", "TIMESTAMP_MILLIS")) {
+      val path = tempPath(s"ts-$encoding")
+      withConf("spark.sql.parquet.outputTimestampType" -> encoding) {
+        TestData.frame(spark).select("id", "ts", "ntz").write.parquet(path)
+      }
+      checkNative(readAll(path))
+    }
+  }
+
+  @Test def decimalEncodings(): Unit = {
+    // Legacy format writes every decimal as fixed-length bytes; the default uses int32/int64.
+    for (legacy <- Seq("true", "false")) {
+      val path = tempPath(s"dec-legacy-$legacy")
+      withConf("spark.sql.parquet.writeLegacyFormat" -> legacy) {
+        TestData.frame(spark).select("id", "dec5", "dec15", "dec30", "dec38").write.parquet(path)
+      }
+      checkNative(readAll(path))
+    }
+  }
+
+  @Test def manyRowGroupsAndBatches(): Unit = {
+    val path = tempPath("row-groups")
+    spark.range(0, 50000, 1, 2)
+      .selectExpr("id", "cast(id % 1000 as int) as k", "concat('v', id) as v")
+      .write.option("parquet.block.size", "65536").parquet(path)
+    checkNative(readAll(path))
+    // Sorted ids make row-group statistics selective: this filter prunes most row groups.
+    checkNative(readAll(path).where("id between 1000 and 1200 or k = 7"),
+      Seq("ThermiteScanExec", "ThermiteFilterExec"))
+  }
+
+  @Test def partitionedTable(): Unit = {
+    val path = tempPath("partitioned")
+    TestData.frame(spark).withColumn("p_int", col("id") % 3)
+      .withColumn("p_str", when(col("id") % 4 === 0, lit(null)).otherwise(concat(lit("v "), col("id") % 2)))
+      .write.partitionBy("p_int", "p_str").parquet(path)
+    checkNative(readAll(path))
+    checkNative(readAll(path).where("p_int = 1").select("id", "p_str", "str"),
+      Seq("ThermiteScanExec", "ThermiteProjectExec"))
+    checkNative(readAll(path).where("p_str is null").select("p_int", "i"))
+  }
+
+  @Test def columnPruningAndReordering(): Unit = {
+    val path = TestData.write(spark, tempPath("pruning"))
+    checkNative(readAll(path).select("str", "id"))
+    checkNative(readAll(path).select("ts", "dec38", "b"))
+  }
+
+  @Test def caseInsensitiveColumnNames(): Unit = {
+    val path = tempPath("mixed-case")
+    spark.range(0, 100).selectExpr("id as Id", "cast(id * 2 as int) as VALUE").write.parquet(path)
+    val schema = StructType(Seq(StructField("id", LongType), StructField("value", IntegerType)))
+    checkNative(spark.read.schema(schema).parquet(path).where("value > 10 and id < 90"),
+      Seq("ThermiteScanExec", "ThermiteFilterExec"))
+  }
+
+  @Test def missingColumnsReadAsNull(): Unit = {
+    val path = tempPath("missing")
+    spark.range(0, 50).selectExpr("id").write.parquet(path)
+    val schema = StructType(Seq(StructField("id", LongType), StructField("absent", StringType)))
+    checkNative(spark.read.schema(schema).parquet(path))
+  }
+
+  @Test def filesWithDifferentColumns(): Unit = {
+    val path = tempPath("evolution")
+    spark.range(0, 30).selectExpr("id", "cast(id as string) as a").write.parquet(path + "/part=1")
+    spark.range(30, 60).selectExpr("id", "id * 1.5 as b").write.parquet(path + "/part=2")
+    checkNative(spark.read.option("mergeSchema", "true").parquet(path))
+  }
+
+  @Test def emptyResultAndEmptyFiles(): Unit = {
+    val path = tempPath("empty")
+    spark.range(0, 10).where("id < 0").write.parquet(path)
+    checkNative(readAll(path))
+    val other = TestData.write(spark, tempPath("no-match"))
+    checkNative(readAll(other).where("id < 0"), Seq("ThermiteScanExec", "ThermiteFilterExec"))
+  }
+
+  @Test def smallSplitsOfLargeFiles(): Unit = {
+    val path = tempPath("splits")
+    spark.range(0, 200000, 1, 1).selectExpr("id", "id % 7 as m").write
+      .option("parquet.block.size", "131072").parquet(path)
+    // Many byte-range splits per file: each row group must be read by exactly one task.
+    withConf("spark.sql.files.maxPartitionBytes" -> "65536", "spark.sql.files.openCostInBytes" -> "0") {
+      val df = checkNative(readAll(path).selectExpr("id", "m"))
+      assertTrue(df.rdd.getNumPartitions > 2)
+    }
+  }
+
+  @Test def rowCountWithoutColumns(): Unit = {
+    val path = TestData.write(spark, tempPath("count"))
+    checkNative(readAll(path).where("i > 0").select(lit(1)))
+    checkNative(readAll(path).groupBy().count())
+  }
+
+  @Test def directoryNamesNeedingEscapes(): Unit = {
+    val path = tempPath("escaped dir %")
+    spark.range(0, 20).selectExpr("id", "concat('a b/c=', id % 2) as k").write.partitionBy("k").parquet(path)
+    checkNative(readAll(path))
+    assertTrue(new File(path).exists())
+  }
+}
