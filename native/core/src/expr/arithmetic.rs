@@ -234,9 +234,10 @@ fn decimal_divide(left: &ArrayRef, right: &ArrayRef, result_type: &DataType) -> 
     let right = right.as_primitive::<Decimal128Type>();
     let nonzero = NullBuffer::new(BooleanBuffer::from_iter(right.values().iter().map(|v| *v != 0)));
     let nulls = NullBuffer::union(quotient.nulls(), Some(&nonzero));
+    // `null_if_overflow_precision` builds a new array of the default decimal type: set ours after.
     let quotient = PrimitiveArray::<Decimal128Type>::try_new(quotient.values().clone(), nulls)?
-        .with_data_type(result_type.clone())
-        .null_if_overflow_precision(*precision);
+        .null_if_overflow_precision(*precision)
+        .with_data_type(result_type.clone());
     Ok(Arc::new(quotient))
 }
 

@@ -112,7 +112,8 @@ class ExpressionSuite extends ThermiteTestBase {
       "decimal(5,2)", "decimal(10,0)", "decimal(20,5)", "decimal(38,10)")
     for (c <- integral ++ floating ++ decimals; t <- targets) {
       val floatToDecimal = floating.contains(c) && t.startsWith("decimal")
-      if (!floatToDecimal) project(s"cast($c as $t)")
+      // A cast to the column's own type is optimized away; it leaves nothing to run.
+      if (!floatToDecimal && !t.equalsIgnoreCase(typeOf(c))) project(s"cast($c as $t)")
     }
   }
 

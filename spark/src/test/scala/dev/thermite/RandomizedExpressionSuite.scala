@@ -2,6 +2,8 @@ package dev.thermite
 
 import scala.util.Random
 
+import org.apache.spark.sql.catalyst.plans.logical.{Filter, Project}
+import org.apache.spark.sql.execution.datasources.LogicalRelation
 import org.apache.spark.sql.types._
 import org.junit.Test
 
@@ -89,6 +91,19 @@ class RandomizedExpressionSuite extends ThermiteTestBase {
     }
   }
 
+  /**
+   * The optimizer may fold a random tree to a constant, removing the operator it sat in (or the
+   * whole scan): only the operators that remain are required to be native.
+   */
+  private def unlessFolded(sql: String, nodes: Seq[String]): Seq[String] = {
+    val plan = spark.sql(sql).queryExecution.optimizedPlan
+    val remains = Map(
+      "ThermiteScanExec" -> plan.collectFirst { case r: LogicalRelation => r }.isDefined,
+      "ThermiteFilterExec" -> plan.collectFirst { case f: Filter => f }.isDefined,
+      "ThermiteProjectExec" -> plan.collectFirst { case p: Project => p }.isDefined)
+    nodes.filter(remains)
+  }
+
   @Test def randomProjections(): Unit = {
     val rnd = new Random(seed)
     val view = table
@@ -98,7 +113,7 @@ class RandomizedExpressionSuite extends ThermiteTestBase {
         s"${numeric(rnd, t, 1 + rnd.nextInt(3))} as e$k"
       } :+ s"${predicate(rnd, 2)} as p"
       val sql = s"select id, ${exprs.mkString(", ")} from $view"
-      try checkSql(sql, Seq("ThermiteScanExec", "ThermiteProjectExec"))
+      try checkSql(sql, unlessFolded(sql, Seq("ThermiteScanExec", "ThermiteProjectExec")))
       catch { case e: Throwable => throw new AssertionError(s"seed $seed query $q: $sql", e) }
     }
   }
@@ -108,7 +123,7 @@ class RandomizedExpressionSuite extends ThermiteTestBase {
     val view = table
     for (q <- 0 until queries) {
       val sql = s"select id from $view where ${predicate(rnd, 3)}"
-      try checkSql(sql, Seq("ThermiteScanExec", "ThermiteFilterExec"))
+      try checkSql(sql, unlessFolded(sql, Seq("ThermiteScanExec", "ThermiteFilterExec")))
       catch { case e: Throwable => throw new AssertionError(s"seed $seed query $q: $sql", e) }
     }
   }

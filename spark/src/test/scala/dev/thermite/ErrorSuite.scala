@@ -1,0 +1,84 @@
+package dev.thermite
+
+import java.io.File
+import java.nio.file.{Files, StandardOpenOption}
+
+import org.apache.spark.sql.DataFrame
+import org.junit.Assert.{assertEquals, assertTrue, fail}
+import org.junit.Test
+
+/** Bad input fails the task as Spark would, with a message naming operator and file; the JVM lives. */
+class ErrorSuite extends ThermiteTestBase {
+  private def partFiles(path: String): Seq[File] =
+    new File(path).listFiles().filter(_.getName.endsWith(".parquet")).sortBy(_.getName).toSeq
+
+  /** The failure's messages, outermost first. */
+  private def failure(df: => DataFrame): String = {
+    try {
+      df.collect()
+      fail("the query should have failed")
+      ""
+    } catch {
+      case e: Throwable => Iterator.iterate(e)(_.getCause).takeWhile(_ != null).map(_.toString).mkString("\n")
+    }
+  }
+
+  private def assertStillWorks(): Unit = {
+    val path = TestData.write(spark, tempPath("after-error"), n = 50, files = 1)
+    checkNative(spark.read.parquet(path).where("i > 0"), Seq("ThermiteScanExec", "ThermiteFilterExec"))
+  }
+
+  @Test def corruptFile(): Unit = {
+    val path = TestData.write(spark, tempPath("corrupt"), files = 2)
+    val schema = spark.read.parquet(path).schema
+    val victim = partFiles(path).head
+    Files.write(victim.toPath, "this is not a parquet file, just some bytes".getBytes)
+    withConf(ThermiteConf.Enabled -> "false") { failure(spark.read.schema(schema).parquet(path)) }
+    val message = failure(spark.read.schema(schema).parquet(path).where("i > 0"))
+    assertTrue(message, message.contains("ThermiteNativeException"))
+    assertTrue(message, message.contains("ThermiteScanExec failed reading"))
+    assertTrue(message, message.contains(victim.getName))
+    assertStillWorks()
+  }
+
+  @Test def truncatedFile(): Unit = {
+    val path = TestData.write(spark, tempPath("truncated"), files = 1)
+    val schema = spark.read.parquet(path).schema
+    val victim = partFiles(path).head
+    val bytes = Files.readAllBytes(victim.toPath)
+    Files.write(victim.toPath, bytes.take(bytes.length / 2) ++ bytes.takeRight(8), StandardOpenOption.TRUNCATE_EXISTING)
+    val message = failure(spark.read.schema(schema).parquet(path))
+    assertTrue(message, message.contains("ThermiteScanExec failed reading") && message.contains(victim.getName))
+    assertStillWorks()
+  }
+
+  @Test def fileDeletedAfterPlanning(): Unit = {
+    val path = TestData.write(spark, tempPath("deleted"), files = 2)
+    val df = spark.read.parquet(path)
+    val victim = partFiles(path).head
+    assertTrue(victim.delete())
+    val message = failure(df.where("i > 0"))
+    assertTrue(message, message.contains("ThermiteScanExec failed reading") && message.contains(victim.getName))
+    assertStillWorks()
+  }
+
+  @Test def exceptionCarriesStructuredFields(): Unit = {
+    val path = TestData.write(spark, tempPath("structured"), files = 1)
+    val schema = spark.read.parquet(path).schema
+    val victim = partFiles(path).head
+    Files.write(victim.toPath, Array.fill[Byte](64)(7))
+    try {
+      spark.read.schema(schema).parquet(path).collect()
+      fail("the query should have failed")
+    } catch {
+      case e: Throwable =>
+        val native = Iterator.iterate(e)(_.getCause).takeWhile(_ != null).collectFirst {
+          case n: ThermiteNativeException => n
+        }
+        assertTrue(s"no ThermiteNativeException in $e", native.isDefined)
+        assertEquals("IO", native.get.kind())
+        assertEquals("ThermiteScanExec", native.get.operator())
+        assertTrue(native.get.file(), native.get.file().endsWith(victim.getName))
+    }
+  }
+}
