@@ -1,0 +1,200 @@
+//! The planner end to end: proto plans over real Parquet files, executed as a task would be.
+
+use std::fs::File;
+use std::sync::Arc;
+
+use arrow::array::{Array, AsArray, Float64Array, Int32Array, Int64Array, RecordBatch, StringArray};
+use arrow::datatypes::{DataType as ArrowType, Field, Int64Type, Schema};
+use parquet::arrow::ArrowWriter;
+use parquet::file::properties::WriterProperties;
+use prost::Message;
+use thermite_core::error::ErrorKind;
+use thermite_core::execution::TaskExecution;
+use thermite_core::proto::{self, data_type::Kind, expr, literal, operator};
+
+fn temp_dir() -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("thermite-core-{}-{}", std::process::id(), rand_suffix()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn rand_suffix() -> u64 {
+    use std::time::{SystemTime, UNIX_EPOCH};
+    SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_nanos() as u64
+}
+
+/// Writes ids 0..rows with `Value` = id * 1.5 and `name` = "n{id}", in row groups of 1000.
+fn write_file(path: &std::path::Path, rows: i64) -> u64 {
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("id", ArrowType::Int64, false),
+        Field::new("Value", ArrowType::Float64, true),
+        Field::new("name", ArrowType::Utf8, true),
+    ]));
+    let batch = RecordBatch::try_new(
+        Arc::clone(&schema),
+        vec![
+            Arc::new(Int64Array::from_iter_values(0..rows)),
+            Arc::new(Float64Array::from_iter_values((0..rows).map(|i| i as f64 * 1.5))),
+            Arc::new(StringArray::from_iter_values((0..rows).map(|i| format!("n{i}")))),
+        ],
+    )
+    .unwrap();
+    let props = WriterProperties::builder().set_max_row_group_size(1000).build();
+    let mut writer = ArrowWriter::try_new(File::create(path).unwrap(), schema, Some(props)).unwrap();
+    writer.write(&batch).unwrap();
+    writer.close().unwrap();
+    std::fs::metadata(path).unwrap().len()
+}
+
+fn ty(kind: Kind) -> proto::DataType {
+    proto::DataType { kind: kind as i32, precision: 0, scale: 0 }
+}
+
+fn field(name: &str, kind: Kind) -> proto::Field {
+    proto::Field { name: name.into(), r#type: Some(ty(kind)), nullable: true }
+}
+
+fn column(index: u32) -> proto::Expr {
+    proto::Expr { kind: Some(expr::Kind::Column(proto::ColumnRef { index, name: String::new() })) }
+}
+
+fn long(v: i64) -> proto::Expr {
+    proto::Expr {
+        kind: Some(expr::Kind::Literal(proto::Literal { r#type: Some(ty(Kind::Long)), value: Some(literal::Value::LongValue(v)) })),
+    }
+}
+
+fn binary(op: proto::binary::Op, left: proto::Expr, right: proto::Expr, result: Option<Kind>) -> proto::Expr {
+    proto::Expr {
+        kind: Some(expr::Kind::Binary(Box::new(proto::Binary {
+            op: op as i32,
+            left: Some(Box::new(left)),
+            right: Some(Box::new(right)),
+            result_type: result.map(ty),
+        }))),
+    }
+}
+
+fn scan(case_sensitive: bool, partition: bool, pruning: Vec<proto::Expr>) -> proto::Operator {
+    let partition_schema = proto::Schema { fields: if partition { vec![field("p", Kind::Int)] } else { vec![] } };
+    proto::Operator {
+        kind: Some(operator::Kind::ParquetScan(proto::ParquetScan {
+            input_index: 0,
+            data_schema: Some(proto::Schema {
+                fields: vec![field("id", Kind::Long), field("value", Kind::Double), field("missing", Kind::String)],
+            }),
+            partition_schema: Some(partition_schema),
+            pruning_filters: pruning,
+            case_sensitive,
+        })),
+    }
+}
+
+fn task_input(files: &[(String, u64)], partition_value: Option<i32>) -> Vec<u8> {
+    let files = files
+        .iter()
+        .map(|(path, size)| proto::FileSplit {
+            path: path.clone(),
+            start: 0,
+            length: *size as i64,
+            file_size: *size as i64,
+            partition_values: partition_value
+                .map(|v| vec![proto::Literal { r#type: Some(ty(Kind::Int)), value: Some(literal::Value::IntValue(v)) }])
+                .unwrap_or_default(),
+        })
+        .collect();
+    proto::TaskInput { scans: vec![proto::ScanInput { files }] }.encode_to_vec()
+}
+
+fn run(root: proto::Operator, input: &[u8]) -> Result<Vec<RecordBatch>, thermite_core::error::ThermiteError> {
+    let plan = proto::Plan { root: Some(root), session_time_zone: "UTC".into(), batch_size: 512 };
+    let mut execution = TaskExecution::new(&plan.encode_to_vec(), input)?;
+    let mut batches = vec![];
+    while let Some(batch) = execution.next_batch()? {
+        batches.push(batch);
+    }
+    Ok(batches)
+}
+
+#[test]
+fn project_over_filter_over_scan() {
+    let dir = temp_dir();
+    let path = dir.join("a.parquet");
+    let size = write_file(&path, 5000);
+    use proto::binary::Op;
+    let filter = proto::Operator {
+        kind: Some(operator::Kind::Filter(Box::new(proto::Filter {
+            input: Some(Box::new(scan(false, true, vec![]))),
+            condition: Some(binary(Op::Lt, column(0), long(100), None)),
+        }))),
+    };
+    let project = proto::Operator {
+        kind: Some(operator::Kind::Project(Box::new(proto::Project {
+            input: Some(Box::new(filter)),
+            expressions: vec![binary(Op::Add, column(0), long(i64::MAX), Some(Kind::Long)), column(2), column(3)],
+        }))),
+    };
+    let batches = run(project, &task_input(&[(path.display().to_string(), size)], Some(7))).unwrap();
+    let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
+    assert_eq!(rows, 100);
+    let first = &batches[0];
+    // id + Long.MaxValue wraps like the JVM's long arithmetic.
+    assert_eq!(first.column(0).as_primitive::<Int64Type>().value(1), i64::MIN);
+    // A column the file lacks reads as NULL; the partition value is constant.
+    assert_eq!(first.column(1).null_count(), first.num_rows());
+    let p = first.column(2).as_any().downcast_ref::<Int32Array>().unwrap();
+    assert!(p.iter().all(|v| v == Some(7)));
+}
+
+#[test]
+fn case_sensitivity_decides_column_matching() {
+    let dir = temp_dir();
+    let path = dir.join("b.parquet");
+    let size = write_file(&path, 10);
+    let input = task_input(&[(path.display().to_string(), size)], None);
+    let insensitive = run(scan(false, false, vec![]), &input).unwrap();
+    assert_eq!(insensitive[0].column(1).null_count(), 0, "`value` matches the file's `Value`");
+    let sensitive = run(scan(true, false, vec![]), &input).unwrap();
+    assert_eq!(sensitive[0].column(1).null_count(), 10, "`value` does not match `Value`");
+}
+
+#[test]
+fn pruning_skips_row_groups_but_never_rows() {
+    let dir = temp_dir();
+    let path = dir.join("c.parquet");
+    let size = write_file(&path, 5000);
+    use proto::binary::Op;
+    // id >= 4500 matches the last row group only; the scan may skip the others but must return
+    // every row of the groups it reads (the Filter above, not the scan, drops rows).
+    let pruned = run(
+        scan(true, false, vec![binary(Op::GtEq, column(0), long(4500), None)]),
+        &task_input(&[(path.display().to_string(), size)], None),
+    )
+    .unwrap();
+    let rows: usize = pruned.iter().map(|b| b.num_rows()).sum();
+    assert_eq!(rows, 1000);
+}
+
+#[test]
+fn missing_file_is_an_io_error_naming_the_file() {
+    let err = run(scan(false, false, vec![]), &task_input(&[("/nonexistent/x.parquet".into(), 100)], None)).unwrap_err();
+    assert_eq!(err.kind, ErrorKind::Io);
+    assert_eq!(err.operator.as_deref(), Some("ThermiteScanExec"));
+    assert_eq!(err.file.as_deref(), Some("/nonexistent/x.parquet"));
+}
+
+#[test]
+fn corrupt_file_is_an_io_error() {
+    let dir = temp_dir();
+    let path = dir.join("bad.parquet");
+    std::fs::write(&path, b"definitely not parquet").unwrap();
+    let err = run(scan(false, false, vec![]), &task_input(&[(path.display().to_string(), 22)], None)).unwrap_err();
+    assert_eq!(err.kind, ErrorKind::Io);
+    assert!(err.to_string().contains("bad.parquet"), "{err}");
+}
+
+#[test]
+fn undecodable_plan_is_a_plan_error() {
+    let err = TaskExecution::new(&[0xff, 0xff, 0xff], &[]).err().unwrap();
+    assert_eq!(err.kind, ErrorKind::Plan);
+}

@@ -1,0 +1,30 @@
+"""Executors in their own JVMs (local-cluster) with the jar given only through `spark.jars`, so
+the plugin and its native library load on the executor side."""
+
+import os
+import tempfile
+
+from common import executed_plan, session, spark_home
+
+os.environ["SPARK_HOME"] = spark_home()
+spark = session(master="local-cluster[2,1,2048]", app="thermite-cluster",
+                conf={"spark.executor.memory": "1g"})
+path = os.path.join(tempfile.mkdtemp(prefix="thermite-cluster-"), "t")
+spark.conf.set("spark.thermite.enabled", "false")
+(spark.range(0, 200000, 1, 4)
+ .selectExpr("id", "cast(id % 100 AS decimal(10,2)) / 3 AS d", "id % 7 = 0 AS flag", "cast(id AS double) / 7 AS x")
+ .write.parquet(path))
+
+query = lambda: spark.read.parquet(path).where("flag OR d > 30").selectExpr("id", "d * 2 AS d2", "x % 3 AS r")
+expected = sorted(query().collect())
+spark.conf.set("spark.thermite.enabled", "true")
+df = query()
+actual = sorted(df.collect())
+plan = executed_plan(df)
+for node in ("ThermiteScanExec", "ThermiteFilterExec", "ThermiteProjectExec"):
+    assert node in plan, f"{node} missing from the plan:\n{plan}"
+assert expected == actual, "answers differ"
+executors = spark.sparkContext._jsc.sc().getExecutorMemoryStatus().size() - 1
+assert executors == 2, f"expected 2 executors, found {executors}"
+spark.stop()
+print(f"cluster: ok ({len(actual)} rows on {executors} executor JVMs)")
