@@ -4,6 +4,7 @@ use std::sync::{Arc, OnceLock};
 
 use arrow::record_batch::RecordBatch;
 use datafusion::execution::{SendableRecordBatchStream, TaskContext};
+use datafusion::physical_plan::ExecutionPlan;
 use datafusion::prelude::SessionConfig;
 use futures::StreamExt;
 use prost::Message;
@@ -11,6 +12,7 @@ use tokio::runtime::Runtime;
 
 use crate::error::{Result, ThermiteError};
 use crate::expr::ExprContext;
+use crate::metrics::plan_metrics;
 use crate::planner::{build_plan, PlannerContext};
 use crate::proto;
 use crate::types::required;
@@ -32,6 +34,7 @@ pub fn runtime() -> &'static Runtime {
 }
 
 pub struct TaskExecution {
+    root: Arc<dyn ExecutionPlan>,
     stream: SendableRecordBatchStream,
 }
 
@@ -54,7 +57,12 @@ impl TaskExecution {
         let task_context = Arc::new(TaskContext::default().with_session_config(config));
         let _guard = runtime().enter();
         let stream = root.execute(0, task_context).map_err(ThermiteError::from)?;
-        Ok(Self { stream })
+        Ok(Self { root, stream })
+    }
+
+    /// The metrics of every Spark node in the plan, so far.
+    pub fn metrics(&self) -> proto::PlanMetrics {
+        plan_metrics(&self.root)
     }
 
     /// The next batch, or `None` when the task's input is exhausted.

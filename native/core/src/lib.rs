@@ -4,6 +4,7 @@
 pub mod error;
 pub mod execution;
 pub mod expr;
+pub mod metrics;
 pub mod operators;
 pub mod planner;
 pub mod types;

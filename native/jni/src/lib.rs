@@ -6,7 +6,8 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use arrow::array::{Array, StructArray};
 use arrow::ffi::{to_ffi, FFI_ArrowArray, FFI_ArrowSchema};
 use jni::objects::{JByteArray, JClass, JObject, JValue};
-use jni::sys::{jint, jlong, jstring};
+use jni::sys::{jbyteArray, jint, jlong, jstring};
+use prost::Message;
 use jni::JNIEnv;
 use thermite_core::error::{ErrorKind, ThermiteError};
 use thermite_core::execution::TaskExecution;
@@ -118,6 +119,19 @@ pub extern "system" fn Java_dev_thermite_jni_NativeLib_nextBatch(
             std::ptr::write(schema_address as *mut FFI_ArrowSchema, schema);
         }
         Ok(rows as jint)
+    })
+}
+
+/// The execution's metrics so far: a serialized `PlanMetrics`.
+#[no_mangle]
+pub extern "system" fn Java_dev_thermite_jni_NativeLib_metrics<'a>(
+    mut env: JNIEnv<'a>,
+    _class: JClass<'a>,
+    handle: jlong,
+) -> jbyteArray {
+    guarded(&mut env, std::ptr::null_mut(), |env| {
+        let bytes = execution(handle)?.metrics().encode_to_vec();
+        Ok(env.byte_array_from_slice(&bytes).map_err(jni_error)?.into_raw())
     })
 }
 

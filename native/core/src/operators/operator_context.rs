@@ -20,6 +20,11 @@ pub struct OperatorContextExec {
 }
 
 impl OperatorContextExec {
+    /// The DataFusion operator that does the work.
+    pub fn input(&self) -> &Arc<dyn ExecutionPlan> {
+        &self.input
+    }
+
     pub fn wrap(operator: impl Into<String>, input: Arc<dyn ExecutionPlan>) -> Arc<dyn ExecutionPlan> {
         Arc::new(Self { operator: operator.into(), input })
     }

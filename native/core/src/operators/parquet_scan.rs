@@ -3,8 +3,9 @@
 //! group pruning with Spark's pushed filters, byte-range splits); an error names the file.
 
 use std::any::Any;
+use std::collections::HashMap;
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use arrow::datatypes::{Field, Schema, SchemaRef};
 use datafusion::common::config::TableParquetOptions;
@@ -23,6 +24,7 @@ use object_store::path::Path;
 
 use super::schema_adapter::SparkSchemaAdapterFactory;
 use crate::error::{ErrorKind, ThermiteError};
+use crate::metrics;
 
 pub const OPERATOR_NAME: &str = "ThermiteScanExec";
 
@@ -45,6 +47,8 @@ pub struct ParquetScanExec {
     case_sensitive: bool,
     batch_size: usize,
     properties: PlanProperties,
+    /// The per-file readers opened so far, for their metrics.
+    opened: Mutex<Vec<Arc<DataSourceExec>>>,
 }
 
 impl ParquetScanExec {
@@ -64,7 +68,16 @@ impl ParquetScanExec {
             EmissionType::Incremental,
             Boundedness::Bounded,
         );
-        Self { files, data_schema, partition_fields, pruning_predicate, case_sensitive, batch_size, properties }
+        Self {
+            files,
+            data_schema,
+            partition_fields,
+            pruning_predicate,
+            case_sensitive,
+            batch_size,
+            properties,
+            opened: Mutex::new(Vec::new()),
+        }
     }
 
     fn parquet_source(&self) -> Result<Arc<dyn FileSource>> {
@@ -108,9 +121,9 @@ impl ParquetScanExec {
         .with_table_partition_cols(self.partition_fields.clone())
         .with_batch_size(Some(self.batch_size))
         .build();
-        let stream = DataSourceExec::from_data_source(config)
-            .execute(0, Arc::clone(context))
-            .map_err(|e| io_error(e.to_string()))?;
+        let reader = DataSourceExec::from_data_source(config);
+        self.opened.lock().expect("scan metrics lock").push(Arc::clone(&reader));
+        let stream = reader.execute(0, Arc::clone(context)).map_err(|e| io_error(e.to_string()))?;
         let path = file.path.clone();
         let stream = stream.map_err(move |e| {
             ThermiteError {
@@ -122,6 +135,27 @@ impl ParquetScanExec {
             .into_datafusion()
         });
         Ok(Box::pin(RecordBatchStreamAdapter::new(self.schema(), stream)))
+    }
+}
+
+impl ParquetScanExec {
+    /// Spark metric names and values, summed over the files read.
+    pub fn spark_metrics(&self) -> HashMap<String, i64> {
+        let mut totals: HashMap<String, i64> = HashMap::new();
+        for reader in self.opened.lock().expect("scan metrics lock").iter() {
+            let Some(m) = reader.metrics() else { continue };
+            for (spark, native) in [
+                (metrics::OUTPUT_ROWS, "output_rows"),
+                (metrics::NATIVE_TIME, "time_elapsed_processing"),
+                ("rowGroupsPruned", "row_groups_pruned_statistics"),
+                ("rowGroupsRead", "row_groups_matched_statistics"),
+                ("bytesScanned", "bytes_scanned"),
+            ] {
+                *totals.entry(spark.to_string()).or_default() += metrics::sum(&m, native);
+            }
+        }
+        totals.insert("numFiles".to_string(), self.files.len() as i64);
+        totals
     }
 }
 

@@ -4,7 +4,8 @@ import java.io.File
 
 import org.apache.spark.sql.functions._
 import org.apache.spark.sql.types._
-import org.junit.Assert.assertTrue
+import dev.thermite.exec.{ThermiteFilterExec, ThermiteScanExec}
+import org.junit.Assert.{assertEquals, assertTrue}
 import org.junit.Test
 
 class ParquetScanSuite extends ThermiteTestBase {
@@ -45,9 +46,17 @@ class ParquetScanSuite extends ThermiteTestBase {
       .selectExpr("id", "cast(id % 1000 as int) as k", "concat('v', id) as v")
       .write.option("parquet.block.size", "65536").parquet(path)
     checkNative(readAll(path))
-    // Sorted ids make row-group statistics selective: this filter prunes most row groups.
     checkNative(readAll(path).where("id between 1000 and 1200 or k = 7"),
       Seq("ThermiteScanExec", "ThermiteFilterExec"))
+    // Sorted ids make row-group statistics selective: this filter prunes most row groups.
+    val pruned = checkNative(readAll(path).where("id between 1000 and 1200"),
+      Seq("ThermiteScanExec", "ThermiteFilterExec"))
+    val scan = planNodes(pruned).collectFirst { case s: ThermiteScanExec => s }.get
+    val filter = planNodes(pruned).collectFirst { case f: ThermiteFilterExec => f }.get
+    assertTrue(s"row groups pruned: ${scan.metrics("rowGroupsPruned").value}", scan.metrics("rowGroupsPruned").value > 0)
+    assertTrue(scan.metrics("rowGroupsRead").value > 0)
+    assertEquals(201L, filter.metrics("numOutputRows").value)
+    assertTrue(scan.metrics("numOutputRows").value < 50000)
   }
 
   @Test def partitionedTable(): Unit = {

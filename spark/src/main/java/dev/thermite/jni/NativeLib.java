@@ -20,6 +20,9 @@ public final class NativeLib {
    */
   public static native int nextBatch(long handle, long arrayAddress, long schemaAddress);
 
+  /** The execution's metrics so far, a serialized {@code PlanMetrics}. */
+  public static native byte[] metrics(long handle);
+
   /** Frees an execution; call once per handle. */
   public static native void close(long handle);
 }

@@ -3,6 +3,7 @@ package dev.thermite.exec
 import scala.collection.JavaConverters._
 
 import dev.thermite.jni.NativeLib
+import dev.thermite.proto
 import org.apache.arrow.c.{ArrowArray, ArrowSchema, Data}
 import org.apache.arrow.memory.{BufferAllocator, RootAllocator}
 
@@ -14,14 +15,13 @@ import org.apache.spark.sql.vectorized.{ArrowColumnVector, ColumnVector, Columna
  * Pulls a task's batches from native code. Each batch crosses the Arrow C Data Interface without
  * copying and stays valid until the next call to `hasNext`, when it is released (Spark consumes
  * a batch fully before asking for the next). Task completion frees the native execution, also
- * when the task fails or stops early (a LIMIT).
+ * when the task fails or stops early (a LIMIT), after adding the native metrics to the nodes'.
  */
 class NativeBatchIterator(
     plan: Array[Byte],
     taskInput: Array[Byte],
     context: TaskContext,
-    numOutputRows: SQLMetric,
-    numOutputBatches: SQLMetric)
+    nodeMetrics: Seq[Map[String, SQLMetric]])
     extends Iterator[ColumnarBatch] {
 
   private var handle: Long = NativeLib.createExecution(plan, taskInput)
@@ -58,13 +58,19 @@ class NativeBatchIterator(
       } else {
         val root = Data.importVectorSchemaRoot(allocator, array, schema, null)
         val vectors: Array[ColumnVector] = root.getFieldVectors.asScala.map(v => new ArrowColumnVector(v)).toArray
-        numOutputRows += rows
-        numOutputBatches += 1
         new ColumnarBatch(vectors, rows)
       }
     } finally {
       array.close()
       schema.close()
+    }
+  }
+
+  /** Adds the native metrics of each node of the plan to its Spark SQL metrics. */
+  private def reportMetrics(h: Long): Unit = {
+    val reported = proto.PlanMetrics.parseFrom(NativeLib.metrics(h)).getOperatorsList.asScala
+    reported.zip(nodeMetrics).foreach { case (values, metrics) =>
+      values.getValuesMap.asScala.foreach { case (name, value) => metrics.get(name).foreach(_ += value) }
     }
   }
 
@@ -85,7 +91,8 @@ class NativeBatchIterator(
     if (handle != 0) {
       val h = handle
       handle = 0
-      NativeLib.close(h)
+      try reportMetrics(h)
+      finally NativeLib.close(h)
     }
   }
 }

@@ -20,9 +20,16 @@ trait ThermiteExec extends SparkPlan {
 
   override def supportsColumnar: Boolean = true
 
+  /** Metrics the native operator reports (by these names), besides rows and time. */
+  protected def extraMetrics: Map[String, SQLMetric] = Map.empty
+
   override lazy val metrics: Map[String, SQLMetric] = Map(
     "numOutputRows" -> SQLMetrics.createMetric(sparkContext, "number of output rows"),
-    "numOutputBatches" -> SQLMetrics.createMetric(sparkContext, "number of output batches"))
+    "nativeTimeNs" -> SQLMetrics.createNanoTimingMetric(sparkContext, "native time")) ++ extraMetrics
+
+  /** This node and its native descendants in pre-order, the order native metrics come in. */
+  private def nativeNodes: Seq[ThermiteExec] =
+    this +: children.collect { case n: ThermiteExec => n }.flatMap(_.nativeNodes)
 
   override protected def doExecute(): RDD[InternalRow] =
     throw new IllegalStateException(s"$nodeName produces columnar batches only")
@@ -38,8 +45,7 @@ trait ThermiteExec extends SparkPlan {
       .build()
     require(scans.size == 1, s"$nodeName: a native plan reads exactly one scan, not ${scans.size}")
     val scan = scans.head
-    new ThermiteRDD(sparkContext, plan.toByteArray, scan.taskInputs(), longMetric("numOutputRows"),
-      longMetric("numOutputBatches"))
+    new ThermiteRDD(sparkContext, plan.toByteArray, scan.taskInputs(), nativeNodes.map(_.metrics))
   }
 
   /** The native child's operator, or an error naming what is wrong with the plan. */

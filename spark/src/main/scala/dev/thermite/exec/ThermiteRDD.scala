@@ -16,8 +16,7 @@ class ThermiteRDD(
     sc: SparkContext,
     plan: Array[Byte],
     @transient private val inputs: Seq[(Array[Byte], Seq[String])],
-    numOutputRows: SQLMetric,
-    numOutputBatches: SQLMetric)
+    nodeMetrics: Seq[Map[String, SQLMetric]])
     extends RDD[ColumnarBatch](sc, Nil) {
 
   override protected def getPartitions: Array[Partition] =
@@ -28,6 +27,6 @@ class ThermiteRDD(
 
   override def compute(split: Partition, context: TaskContext): Iterator[ColumnarBatch] = {
     val input = split.asInstanceOf[ThermitePartition].taskInput
-    new NativeBatchIterator(plan, input, context, numOutputRows, numOutputBatches)
+    new NativeBatchIterator(plan, input, context, nodeMetrics)
   }
 }

@@ -9,6 +9,7 @@ import org.apache.spark.sql.catalyst.expressions.{Attribute, SortOrder}
 import org.apache.spark.sql.catalyst.plans.physical.Partitioning
 import org.apache.spark.sql.execution.{FileSourceScanExec, LeafExecNode}
 import org.apache.spark.sql.execution.datasources.{FilePartition, FileScanRDD}
+import org.apache.spark.sql.execution.metric.{SQLMetric, SQLMetrics}
 
 /**
  * Spark's Parquet `FileSourceScanExec`, read natively. Spark still plans the file splits
@@ -18,6 +19,11 @@ import org.apache.spark.sql.execution.datasources.{FilePartition, FileScanRDD}
 case class ThermiteScanExec(original: FileSourceScanExec, scan: proto.ParquetScan) extends LeafExecNode
     with ThermiteExec {
   override def nodeName: String = "ThermiteScanExec"
+  override protected def extraMetrics: Map[String, SQLMetric] = Map(
+    "numFiles" -> SQLMetrics.createMetric(sparkContext, "number of file splits read"),
+    "rowGroupsRead" -> SQLMetrics.createMetric(sparkContext, "row groups read"),
+    "rowGroupsPruned" -> SQLMetrics.createMetric(sparkContext, "row groups pruned by statistics"),
+    "bytesScanned" -> SQLMetrics.createSizeMetric(sparkContext, "bytes scanned"))
   override def output: Seq[Attribute] = original.output
   override def outputPartitioning: Partitioning = original.outputPartitioning
   override def outputOrdering: Seq[SortOrder] = original.outputOrdering
