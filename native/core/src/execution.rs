@@ -1,6 +1,9 @@
 //! One task's execution: the plan decoded and built once, then pulled batch by batch.
 
+use std::cell::RefCell;
 use std::sync::{Arc, OnceLock};
+
+use arrow::ffi_stream::ArrowArrayStreamReader;
 
 use arrow::record_batch::RecordBatch;
 use datafusion::execution::{SendableRecordBatchStream, TaskContext};
@@ -39,8 +42,9 @@ pub struct TaskExecution {
 }
 
 impl TaskExecution {
-    /// Builds the plan from its serialized form and this task's inputs, ready to pull.
-    pub fn new(plan_bytes: &[u8], task_input_bytes: &[u8]) -> Result<Self> {
+    /// Builds the plan from its serialized form and this task's inputs (file splits, and Arrow
+    /// streams from Spark operators), ready to pull.
+    pub fn new(plan_bytes: &[u8], task_input_bytes: &[u8], jvm_inputs: Vec<ArrowArrayStreamReader>) -> Result<Self> {
         let plan = proto::Plan::decode(plan_bytes)?;
         let task_input = proto::TaskInput::decode(task_input_bytes)?;
         let batch_size = match plan.batch_size {
@@ -49,6 +53,7 @@ impl TaskExecution {
         };
         let ctx = PlannerContext {
             task_input: &task_input,
+            jvm_inputs: RefCell::new(jvm_inputs.into_iter().map(Some).collect()),
             expr: ExprContext { session_time_zone: plan.session_time_zone.clone() },
             batch_size,
         };

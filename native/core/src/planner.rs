@@ -1,6 +1,13 @@
 //! The proto plan as a DataFusion `ExecutionPlan`: one function per operator kind.
 
+use std::cell::RefCell;
 use std::sync::Arc;
+
+use arrow::compute::SortOptions;
+use arrow::ffi_stream::ArrowArrayStreamReader;
+use datafusion::physical_expr::{LexOrdering, PhysicalSortExpr};
+use datafusion::physical_plan::limit::GlobalLimitExec;
+use datafusion::physical_plan::sorts::sort::SortExec;
 
 use arrow::datatypes::Schema;
 use datafusion::physical_expr::PhysicalExpr;
@@ -9,8 +16,8 @@ use datafusion::physical_plan::projection::ProjectionExec;
 use datafusion::physical_plan::ExecutionPlan;
 
 use crate::error::{Result, ThermiteError};
-use crate::expr::{build_expr, build_pruning_expr, ExprContext};
-use crate::operators::{OperatorContextExec, ParquetScanExec, ScanFile};
+use crate::expr::{build_expr, build_pruning_expr, ExprContext, NormalizeFloat};
+use crate::operators::{JvmInputExec, OperatorContextExec, ParquetScanExec, ScanFile};
 use crate::proto;
 use crate::proto::operator::Kind;
 use crate::types::{required, to_arrow_schema, to_scalar};
@@ -18,6 +25,8 @@ use crate::types::{required, to_arrow_schema, to_scalar};
 /// What the planner needs besides the operator tree: the task's inputs and session settings.
 pub struct PlannerContext<'a> {
     pub task_input: &'a proto::TaskInput,
+    /// The task's Arrow streams from Spark operators, each taken by the one input that reads it.
+    pub jvm_inputs: RefCell<Vec<Option<ArrowArrayStreamReader>>>,
     pub expr: ExprContext,
     pub batch_size: usize,
 }
@@ -30,6 +39,38 @@ pub fn build_plan(op: &proto::Operator, ctx: &PlannerContext) -> Result<Arc<dyn 
             let condition = build_expr(required(&filter.condition, "a filter condition")?, &input.schema(), &ctx.expr)?;
             let exec = FilterExec::try_new(condition, input)?;
             Ok(OperatorContextExec::wrap("ThermiteFilterExec", Arc::new(exec)))
+        }
+        Kind::JvmInput(input) => {
+            let schema = to_arrow_schema(input.schema.as_ref())?;
+            let reader = ctx
+                .jvm_inputs
+                .borrow_mut()
+                .get_mut(input.input_index as usize)
+                .and_then(Option::take)
+                .ok_or_else(|| ThermiteError::plan(format!("the task has no input stream #{}", input.input_index)))?;
+            Ok(Arc::new(JvmInputExec::new(schema, reader)))
+        }
+        Kind::Sort(sort) => {
+            let input = build_plan(required(&sort.input, "a sort input")?, ctx)?;
+            let schema = input.schema();
+            let keys = sort
+                .keys
+                .iter()
+                .map(|k| {
+                    let expr = build_expr(required(&k.expr, "a sort key")?, &schema, &ctx.expr)?;
+                    // Spark orders -0.0 with 0.0 and every NaN as one value, above all others.
+                    let expr = if expr.data_type(&schema)?.is_floating() { NormalizeFloat::wrap(expr) } else { expr };
+                    Ok(PhysicalSortExpr::new(expr, SortOptions { descending: !k.ascending, nulls_first: k.nulls_first }))
+                })
+                .collect::<Result<Vec<_>>>()?;
+            let ordering = LexOrdering::new(keys).ok_or_else(|| ThermiteError::plan("a sort without keys"))?;
+            Ok(OperatorContextExec::wrap("ThermiteSortExec", Arc::new(SortExec::new(ordering, input))))
+        }
+        Kind::Limit(limit) => {
+            let input = build_plan(required(&limit.input, "a limit input")?, ctx)?;
+            let fetch = usize::try_from(limit.limit).ok();
+            let skip = usize::try_from(limit.offset).unwrap_or(0);
+            Ok(OperatorContextExec::wrap("ThermiteLimitExec", Arc::new(GlobalLimitExec::new(input, skip, fetch))))
         }
         Kind::Project(project) => {
             let input = build_plan(required(&project.input, "a project input")?, ctx)?;

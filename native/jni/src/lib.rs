@@ -5,7 +5,8 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use arrow::array::{Array, StructArray};
 use arrow::ffi::{to_ffi, FFI_ArrowArray, FFI_ArrowSchema};
-use jni::objects::{JByteArray, JClass, JObject, JValue};
+use arrow::ffi_stream::{ArrowArrayStreamReader, FFI_ArrowArrayStream};
+use jni::objects::{JByteArray, JClass, JLongArray, JObject, JValue};
 use jni::sys::{jbyteArray, jint, jlong, jstring};
 use prost::Message;
 use jni::JNIEnv;
@@ -76,19 +77,32 @@ pub extern "system" fn Java_dev_thermite_jni_NativeLib_version(mut env: JNIEnv, 
     })
 }
 
-/// Decodes the plan and this task's inputs and starts execution; returns a handle for
-/// `nextBatch` and `close`.
+/// Decodes the plan and this task's inputs (file splits, and the addresses of Arrow C streams
+/// exported by the JVM) and starts execution; returns a handle for `nextBatch` and `close`.
 #[no_mangle]
 pub extern "system" fn Java_dev_thermite_jni_NativeLib_createExecution(
     mut env: JNIEnv,
     _class: JClass,
     plan: JByteArray,
     task_input: JByteArray,
+    input_streams: JLongArray,
 ) -> jlong {
     guarded(&mut env, 0, |env| {
         let plan = env.convert_byte_array(&plan).map_err(jni_error)?;
         let task_input = env.convert_byte_array(&task_input).map_err(jni_error)?;
-        let execution = TaskExecution::new(&plan, &task_input)?;
+        let count = env.get_array_length(&input_streams).map_err(jni_error)? as usize;
+        let mut addresses = vec![0i64; count];
+        env.get_long_array_region(&input_streams, 0, &mut addresses).map_err(jni_error)?;
+        let streams = addresses
+            .into_iter()
+            .map(|address| {
+                // SAFETY: the JVM exported a live ArrowArrayStream at this address for this task;
+                // `from_raw` moves it out, leaving an empty (released) struct behind.
+                unsafe { ArrowArrayStreamReader::from_raw(address as *mut FFI_ArrowArrayStream) }
+                    .map_err(|e| ThermiteError::plan(format!("cannot import an input stream: {e}")))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let execution = TaskExecution::new(&plan, &task_input, streams)?;
         Ok(Box::into_raw(Box::new(execution)) as jlong)
     })
 }

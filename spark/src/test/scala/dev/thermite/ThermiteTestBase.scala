@@ -90,6 +90,20 @@ trait ThermiteTestBase {
     df
   }
 
+  /**
+   * Like [[checkNative]], and the rows must also come in the same order. Queries must order by a
+   * unique key last, so that the order is fully determined.
+   */
+  def checkOrdered(query: => DataFrame, nativeNodes: Seq[String]): DataFrame = {
+    val expected = withConf(ThermiteConf.Enabled -> "false") { query.collect() }
+    val df = checkNative(query, nativeNodes)
+    val actual = df.collect()
+    expected.zip(actual).zipWithIndex.foreach { case ((e, a), i) =>
+      if (canonical(e) != canonical(a)) fail(s"row $i differs:\n  Spark:    ${canonical(e)}\n  Thermite: ${canonical(a)}")
+    }
+    df
+  }
+
   /** Checks a SQL query. */
   def checkSql(sql: String, nativeNodes: Seq[String] = Seq("ThermiteScanExec")): DataFrame =
     checkNative(spark.sql(sql), nativeNodes)

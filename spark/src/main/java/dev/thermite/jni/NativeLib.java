@@ -10,8 +10,12 @@ public final class NativeLib {
   /** The library's version; calling it proves the library loaded and links. */
   public static native String version();
 
-  /** Decodes a serialized {@code Plan} and this task's {@code TaskInput}; returns a handle. */
-  public static native long createExecution(byte[] plan, byte[] taskInput);
+  /**
+   * Decodes a serialized {@code Plan} and this task's {@code TaskInput}, takes ownership of the
+   * exported Arrow C streams at {@code inputStreams} (the plan's JVM inputs, in order); returns a
+   * handle.
+   */
+  public static native long createExecution(byte[] plan, byte[] taskInput, long[] inputStreams);
 
   /**
    * Exports the next batch (a struct array) into the given C Data Interface structs.

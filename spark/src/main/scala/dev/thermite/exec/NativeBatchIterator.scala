@@ -2,17 +2,19 @@ package dev.thermite.exec
 
 import scala.collection.JavaConverters._
 
+import dev.thermite.ThermiteNativeException
 import dev.thermite.jni.NativeLib
 import dev.thermite.proto
-import org.apache.arrow.c.{ArrowArray, ArrowSchema, Data}
+import org.apache.arrow.c.{ArrowArray, ArrowArrayStream, ArrowSchema, Data}
 import org.apache.arrow.memory.{BufferAllocator, RootAllocator}
 
 import org.apache.spark.TaskContext
 import org.apache.spark.sql.execution.metric.SQLMetric
+import org.apache.spark.sql.thermite.RowsToArrowReader
 import org.apache.spark.sql.vectorized.{ArrowColumnVector, ColumnVector, ColumnarBatch}
 
 /**
- * Pulls a task's batches from native code. Each batch crosses the Arrow C Data Interface without
+ * Pulls a task's batches from native code, handing it the task's JVM inputs as Arrow C streams. Each batch crosses the Arrow C Data Interface without
  * copying and stays valid until the next call to `hasNext`, when it is released (Spark consumes
  * a batch fully before asking for the next). Task completion frees the native execution, also
  * when the task fails or stops early (a LIMIT), after adding the native metrics to the nodes'.
@@ -21,20 +23,40 @@ class NativeBatchIterator(
     plan: Array[Byte],
     taskInput: Array[Byte],
     context: TaskContext,
-    nodeMetrics: Seq[Map[String, SQLMetric]])
+    nodeMetrics: Seq[Map[String, SQLMetric]],
+    jvmInputs: Seq[RowsToArrowReader] = Nil)
     extends Iterator[ColumnarBatch] {
 
-  private var handle: Long = NativeLib.createExecution(plan, taskInput)
+  private var handle: Long = start()
   private var current: ColumnarBatch = _
   private var pending: ColumnarBatch = _
   private var finished = false
 
   context.addTaskCompletionListener[Unit](_ => close())
 
+  /** Exports the JVM inputs as Arrow C streams, whose ownership passes to native code. */
+  private def start(): Long = {
+    val allocator = NativeBatchIterator.allocator
+    val streams = jvmInputs.map { reader =>
+      val stream = ArrowArrayStream.allocateNew(allocator)
+      Data.exportArrayStream(allocator, reader, stream)
+      stream
+    }
+    try NativeLib.createExecution(plan, taskInput, streams.map(_.memoryAddress()).toArray)
+    finally streams.foreach(_.close())
+  }
+
   override def hasNext: Boolean = {
     if (pending == null && !finished) {
       releaseCurrent()
-      pending = fetch()
+      pending =
+        try fetch()
+        catch {
+          // A failure in Spark's part of the pipeline (a shuffle fetch failure, say) surfaces as
+          // itself, so Spark can react to it as it would without Thermite.
+          case e: ThermiteNativeException =>
+            throw jvmInputs.flatMap(_.failureCause).headOption.getOrElse(e)
+        }
       if (pending == null) close()
     }
     pending != null

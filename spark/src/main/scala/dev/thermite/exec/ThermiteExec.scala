@@ -3,20 +3,33 @@ package dev.thermite.exec
 import scala.collection.mutable.ArrayBuffer
 
 import dev.thermite.{proto, ThermiteConf}
+import dev.thermite.serde.SparkTypes
+
+import org.apache.spark.TaskContext
 
 import org.apache.spark.rdd.RDD
 import org.apache.spark.sql.catalyst.InternalRow
-import org.apache.spark.sql.execution.SparkPlan
+import org.apache.spark.sql.execution.{RowToColumnarExec, SparkPlan}
 import org.apache.spark.sql.execution.metric.{SQLMetric, SQLMetrics}
+import org.apache.spark.sql.thermite.RowsToArrowReader
 import org.apache.spark.sql.vectorized.ColumnarBatch
+
+/** What a native plan reads, in the order its proto refers to them. */
+class NativeInputs {
+  /** Scans, whose file splits each task receives. */
+  val scans: ArrayBuffer[ThermiteScanExec] = ArrayBuffer.empty
+  /** Spark operators whose rows each task streams to native code. */
+  val jvm: ArrayBuffer[SparkPlan] = ArrayBuffer.empty
+}
 
 /**
  * A Spark node that runs natively. A contiguous subtree of them runs as one native plan: only the
- * topmost node of the subtree executes; it inlines its native children's operators.
+ * topmost node of the subtree executes; it inlines its native children's operators. A child
+ * that is a Spark operator becomes a JVM input: its rows, converted to Arrow per task.
  */
 trait ThermiteExec extends SparkPlan {
-  /** This node's operator, its native children inlined; scans register their inputs. */
-  def nativeOperator(scans: ArrayBuffer[ThermiteScanExec]): proto.Operator
+  /** This node's operator, its native children inlined; leaves register their inputs. */
+  def nativeOperator(inputs: NativeInputs): proto.Operator
 
   override def supportsColumnar: Boolean = true
 
@@ -35,23 +48,45 @@ trait ThermiteExec extends SparkPlan {
     throw new IllegalStateException(s"$nodeName produces columnar batches only")
 
   override protected def doExecuteColumnar(): RDD[ColumnarBatch] = {
-    val scans = ArrayBuffer.empty[ThermiteScanExec]
-    val root = nativeOperator(scans)
+    val inputs = new NativeInputs
+    val root = nativeOperator(inputs)
     val conf = session.sessionState.conf
+    val batchSize = ThermiteConf.batchSize(conf)
     val plan = proto.Plan.newBuilder()
       .setRoot(root)
       .setSessionTimeZone(conf.sessionLocalTimeZone)
-      .setBatchSize(ThermiteConf.batchSize(conf))
+      .setBatchSize(batchSize)
       .build()
-    require(scans.size == 1, s"$nodeName: a native plan reads exactly one scan, not ${scans.size}")
-    val scan = scans.head
-    new ThermiteRDD(sparkContext, plan.toByteArray, scan.taskInputs(), nativeNodes.map(_.metrics))
+      .toByteArray
+    val metrics = nativeNodes.map(_.metrics)
+    (inputs.scans.toSeq, inputs.jvm.toSeq) match {
+      case (Seq(scan), Seq()) => new ThermiteRDD(sparkContext, plan, scan.taskInputs(), metrics)
+      case (Seq(), Seq(child)) =>
+        val schema = child.schema
+        val noTaskInput = proto.TaskInput.getDefaultInstance.toByteArray
+        child.execute().mapPartitions({ rows =>
+          val reader = new RowsToArrowReader(NativeBatchIterator.allocator, rows, schema, batchSize)
+          new NativeBatchIterator(plan, noTaskInput, TaskContext.get(), metrics, Seq(reader))
+        }, preservesPartitioning = true)
+      case (scans, jvm) =>
+        throw new IllegalStateException(
+          s"$nodeName: a native plan reads one scan or one Spark operator, not ${scans.size} and ${jvm.size}")
+    }
   }
 
-  /** The native child's operator, or an error naming what is wrong with the plan. */
-  protected def nativeChild(child: SparkPlan, scans: ArrayBuffer[ThermiteScanExec]): proto.Operator =
-    child match {
-      case n: ThermiteExec => n.nativeOperator(scans)
-      case other => throw new IllegalStateException(s"$nodeName has a non-native child ${other.nodeName}")
-    }
+  /** The child's operator: inlined when native, else a JVM input of its rows. */
+  protected def nativeChild(child: SparkPlan, inputs: NativeInputs): proto.Operator = child match {
+    case n: ThermiteExec => n.nativeOperator(inputs)
+    // Spark puts this above row-based children of columnar nodes; Thermite converts rows itself.
+    case r: RowToColumnarExec => jvmInput(r.child, inputs)
+    case rows if !rows.supportsColumnar => jvmInput(rows, inputs)
+    case other => throw new IllegalStateException(s"$nodeName cannot read the columnar ${other.nodeName}")
+  }
+
+  private def jvmInput(plan: SparkPlan, inputs: NativeInputs): proto.Operator = {
+    val schema = SparkTypes.schema(plan.schema.fields).fold(e => throw new IllegalStateException(e), identity)
+    val input = proto.JvmInput.newBuilder().setInputIndex(inputs.jvm.size).setSchema(schema)
+    inputs.jvm += plan
+    proto.Operator.newBuilder().setJvmInput(input).build()
+  }
 }

@@ -1,7 +1,5 @@
 package dev.thermite.exec
 
-import scala.collection.mutable.ArrayBuffer
-
 import dev.thermite.proto
 
 import org.apache.spark.sql.catalyst.expressions.{Attribute, SortOrder}
@@ -17,8 +15,8 @@ case class ThermiteFilterExec(original: FilterExec, condition: proto.Expr, child
   override def outputOrdering: Seq[SortOrder] = child.outputOrdering
   override protected def stringArgs: Iterator[Any] = Iterator(original.condition)
 
-  override def nativeOperator(scans: ArrayBuffer[ThermiteScanExec]): proto.Operator = {
-    val filter = proto.Filter.newBuilder().setInput(nativeChild(child, scans)).setCondition(condition)
+  override def nativeOperator(inputs: NativeInputs): proto.Operator = {
+    val filter = proto.Filter.newBuilder().setInput(nativeChild(child, inputs)).setCondition(condition)
     proto.Operator.newBuilder().setFilter(filter).build()
   }
 

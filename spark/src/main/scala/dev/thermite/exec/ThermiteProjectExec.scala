@@ -1,8 +1,6 @@
 package dev.thermite.exec
 
 import scala.collection.JavaConverters._
-import scala.collection.mutable.ArrayBuffer
-
 import dev.thermite.proto
 
 import org.apache.spark.sql.catalyst.expressions.{Attribute, SortOrder}
@@ -18,8 +16,8 @@ case class ThermiteProjectExec(original: ProjectExec, nativeExpressions: Seq[pro
   override def outputOrdering: Seq[SortOrder] = original.outputOrdering
   override protected def stringArgs: Iterator[Any] = Iterator(original.projectList)
 
-  override def nativeOperator(scans: ArrayBuffer[ThermiteScanExec]): proto.Operator = {
-    val project = proto.Project.newBuilder().setInput(nativeChild(child, scans)).addAllExpressions(nativeExpressions.asJava)
+  override def nativeOperator(inputs: NativeInputs): proto.Operator = {
+    val project = proto.Project.newBuilder().setInput(nativeChild(child, inputs)).addAllExpressions(nativeExpressions.asJava)
     proto.Operator.newBuilder().setProject(project).build()
   }
 

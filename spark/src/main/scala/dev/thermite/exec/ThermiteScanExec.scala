@@ -1,7 +1,5 @@
 package dev.thermite.exec
 
-import scala.collection.mutable.ArrayBuffer
-
 import dev.thermite.proto
 import dev.thermite.serde.SparkTypes
 
@@ -32,9 +30,9 @@ case class ThermiteScanExec(original: FileSourceScanExec, scan: proto.ParquetSca
   override protected def stringArgs: Iterator[Any] = Iterator(original.relation.location, output)
   override def doCanonicalize(): ThermiteScanExec = copy(original = original.canonicalized.asInstanceOf[FileSourceScanExec])
 
-  override def nativeOperator(scans: ArrayBuffer[ThermiteScanExec]): proto.Operator = {
-    val index = scans.size
-    scans += this
+  override def nativeOperator(inputs: NativeInputs): proto.Operator = {
+    val index = inputs.scans.size
+    inputs.scans += this
     proto.Operator.newBuilder().setParquetScan(scan.toBuilder.setInputIndex(index)).build()
   }
 

@@ -1,11 +1,11 @@
 package dev.thermite.rules
 
-import dev.thermite.exec.{ThermiteExec, ThermiteFilterExec, ThermiteProjectExec, ThermiteScanExec}
+import dev.thermite.exec._
 import dev.thermite.proto
 import dev.thermite.serde.{ExprContext, ExprSerde, SparkTypes}
 
-import org.apache.spark.sql.catalyst.expressions.{Attribute, Expression, PlanExpression}
-import org.apache.spark.sql.execution.{FileSourceScanExec, FilterExec, ProjectExec, SparkPlan}
+import org.apache.spark.sql.catalyst.expressions.{Ascending, Attribute, Expression, NullsFirst, PlanExpression}
+import org.apache.spark.sql.execution._
 import org.apache.spark.sql.execution.datasources.parquet.ParquetFileFormat
 import org.apache.spark.sql.internal.SQLConf
 import org.apache.spark.sql.types.{DoubleType, FloatType}
@@ -20,18 +20,39 @@ object OperatorSerde {
   private val converters: Map[Class[_ <: SparkPlan], OperatorConverter] = Map(
     classOf[FileSourceScanExec] -> ParquetScanConverter,
     classOf[FilterExec] -> FilterConverter,
-    classOf[ProjectExec] -> ProjectConverter)
+    classOf[ProjectExec] -> ProjectConverter,
+    classOf[SortExec] -> SortConverter,
+    classOf[LocalLimitExec] -> LimitConverter,
+    classOf[GlobalLimitExec] -> LimitConverter)
 
   def convert(node: SparkPlan): Either[String, ThermiteExec] = converters.get(node.getClass) match {
     case Some(converter) => converter.convert(node)
     case None => Left(s"operator ${node.nodeName} is not supported")
   }
 
-  /** The node's children must already be native: native subtrees grow up from scans. */
+  /**
+   * The node's children must already be native. Light operators (filter, project, limit) only
+   * extend native subtrees: above a Spark operator, converting its rows to Arrow and the result
+   * back would cost more than the operator saves.
+   */
   def nativeChildren(node: SparkPlan): Either[String, Unit] =
     node.children.find(!_.isInstanceOf[ThermiteExec]) match {
       case Some(child) => Left(s"its input ${child.nodeName} is not native")
       case None => Right(())
+    }
+
+  /**
+   * Heavy operators (sort) may also read a Spark operator's rows, converted to Arrow per task;
+   * a columnar Spark input would need a conversion Thermite does not have yet.
+   */
+  def nativeOrRowChildren(node: SparkPlan): Either[String, Unit] =
+    node.children.find(c => !c.isInstanceOf[ThermiteExec] && c.supportsColumnar) match {
+      case Some(child) => Left(s"its input ${child.nodeName} produces Spark columnar batches")
+      case None =>
+        node.children.flatMap(_.output).find(a => !SparkTypes.isSupported(a.dataType)) match {
+          case Some(a) => Left(s"input column `${a.name}` has type ${a.dataType.catalogString}, not supported")
+          case None => Right(())
+        }
     }
 
   def exprContext(node: SparkPlan): ExprContext = ExprContext(node.children.flatMap(_.output), SQLConf.get)
@@ -54,6 +75,35 @@ object ProjectConverter extends OperatorConverter {
       _ <- OperatorSerde.nativeChildren(project)
       exprs <- ExprSerde.convertAll(project.projectList, OperatorSerde.exprContext(project))
     } yield ThermiteProjectExec(project, exprs, project.child)
+  }
+}
+
+object SortConverter extends OperatorConverter {
+  override def convert(node: SparkPlan): Either[String, ThermiteExec] = {
+    val sort = node.asInstanceOf[SortExec]
+    val ctx = OperatorSerde.exprContext(sort)
+    for {
+      _ <- OperatorSerde.nativeOrRowChildren(sort)
+      keys <- ExprSerde.convertAll(sort.sortOrder.map(_.child), ctx)
+    } yield {
+      val protoKeys = sort.sortOrder.zip(keys).map { case (order, key) =>
+        proto.SortKey.newBuilder().setExpr(key)
+          .setAscending(order.direction == Ascending)
+          .setNullsFirst(order.nullOrdering == NullsFirst)
+          .build()
+      }
+      ThermiteSortExec(sort, protoKeys, sort.child)
+    }
+  }
+}
+
+object LimitConverter extends OperatorConverter {
+  override def convert(node: SparkPlan): Either[String, ThermiteExec] = {
+    val (limit, offset, child) = node match {
+      case l: LocalLimitExec => (l.limit, 0, l.child)
+      case g: GlobalLimitExec => (g.limit, g.offset, g.child)
+    }
+    OperatorSerde.nativeChildren(node).map(_ => ThermiteLimitExec(node, limit, offset, child))
   }
 }
 

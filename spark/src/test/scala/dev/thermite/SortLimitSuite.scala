@@ -1,0 +1,58 @@
+package dev.thermite
+
+import org.junit.Assert.assertEquals
+import org.junit.Test
+
+/** Sorting (Spark's order of NaN, -0.0 and nulls) and limits, Thermite off vs on. */
+class SortLimitSuite extends ThermiteTestBase {
+  private lazy val table: String = {
+    val path = TestData.write(spark, tempPath("sort"), n = 600, files = 3)
+    spark.read.parquet(path).createOrReplaceTempView("sorted_edge")
+    "sorted_edge"
+  }
+
+  private val sortNodes = Seq("ThermiteSortExec")
+
+  @Test def everyTypeEveryDirection(): Unit = {
+    val columns = TestData.schema.fieldNames.filterNot(_ == "id")
+    for (c <- columns; dir <- Seq("asc", "desc"); nulls <- Seq("nulls first", "nulls last")) {
+      checkOrdered(spark.sql(s"SELECT * FROM $table ORDER BY $c $dir $nulls, id"), sortNodes)
+    }
+  }
+
+  @Test def multipleKeysAndExpressions(): Unit = {
+    checkOrdered(spark.sql(s"SELECT id, d, str, dec15 FROM $table ORDER BY str desc, d, dec15 desc nulls first, id"),
+      sortNodes)
+    checkOrdered(spark.sql(s"SELECT id, i, l FROM $table ORDER BY i + l, cast(d as float) desc, id"), sortNodes)
+    checkOrdered(spark.sql(s"SELECT id, b FROM $table ORDER BY coalesce(b, 0) % 3, id desc"), sortNodes)
+  }
+
+  @Test def withAndWithoutAdaptiveExecution(): Unit = {
+    for (aqe <- Seq("true", "false")) {
+      withConf("spark.sql.adaptive.enabled" -> aqe) {
+        checkOrdered(spark.sql(s"SELECT id, f, ts FROM $table WHERE i IS NOT NULL ORDER BY f desc, ts, id"), sortNodes)
+      }
+    }
+  }
+
+  @Test def sortWithinPartitionsIsFullyNative(): Unit = {
+    val df = checkNative(spark.table(table).where("d > 0").sortWithinPartitions("d", "id"),
+      Seq("ThermiteScanExec", "ThermiteFilterExec", "ThermiteSortExec"))
+    // Each partition's rows in Spark's order.
+    val expected = withConf(ThermiteConf.Enabled -> "false") {
+      spark.table(table).where("d > 0").sortWithinPartitions("d", "id").rdd.glom().collect()
+    }
+    val actual = df.rdd.glom().collect()
+    assertEquals(expected.map(_.map(canonical).toSeq).toSeq, actual.map(_.map(canonical).toSeq).toSeq)
+  }
+
+  @Test def localLimitOverNativeInput(): Unit = {
+    val path = TestData.write(spark, tempPath("limit"), n = 300, files = 1)
+    // One file, one task: which rows a limit keeps is then determined.
+    for (n <- Seq(1, 7, 299, 1000)) {
+      // The filter above keeps Spark from planning a CollectLimit for the whole query.
+      checkNative(spark.read.parquet(path).where("i is not null").limit(n).selectExpr("id", "str").where("id % 2 = 0"),
+        Seq("ThermiteScanExec", "ThermiteLimitExec"))
+    }
+  }
+}
