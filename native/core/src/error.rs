@@ -14,6 +14,8 @@ pub enum ErrorKind {
     Io,
     /// Computing a result failed.
     Execution,
+    /// Spark's memory manager refused memory an operator could not do without.
+    OutOfMemory,
     /// Native code panicked.
     Panic,
 }
@@ -24,6 +26,7 @@ impl ErrorKind {
             ErrorKind::Plan => "PLAN",
             ErrorKind::Io => "IO",
             ErrorKind::Execution => "EXECUTION",
+            ErrorKind::OutOfMemory => "OUT_OF_MEMORY",
             ErrorKind::Panic => "PANIC",
         }
     }
@@ -52,6 +55,7 @@ impl ThermiteError {
     pub fn from_datafusion(err: DataFusionError) -> Self {
         match find_thermite_error(&err) {
             Some(e) => e.clone(),
+            None if is_out_of_memory(&err) => Self::new(ErrorKind::OutOfMemory, err.to_string()),
             None => Self::new(ErrorKind::Execution, err.to_string()),
         }
     }
@@ -59,6 +63,16 @@ impl ThermiteError {
     /// Wraps this error so it can travel through DataFusion streams unchanged.
     pub fn into_datafusion(self) -> DataFusionError {
         DataFusionError::External(Box::new(self))
+    }
+}
+
+/// Whether DataFusion ran out of the memory the pool would give it, however wrapped.
+pub fn is_out_of_memory(err: &DataFusionError) -> bool {
+    match err {
+        DataFusionError::ResourcesExhausted(_) => true,
+        DataFusionError::Context(_, inner) => is_out_of_memory(inner),
+        DataFusionError::Shared(inner) => is_out_of_memory(inner),
+        _ => false,
     }
 }
 

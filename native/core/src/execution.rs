@@ -6,6 +6,8 @@ use std::sync::{Arc, OnceLock};
 use arrow::ffi_stream::ArrowArrayStreamReader;
 
 use arrow::record_batch::RecordBatch;
+use datafusion::execution::memory_pool::MemoryPool;
+use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::execution::{SendableRecordBatchStream, TaskContext};
 use datafusion::physical_plan::ExecutionPlan;
 use datafusion::prelude::SessionConfig;
@@ -44,7 +46,14 @@ pub struct TaskExecution {
 impl TaskExecution {
     /// Builds the plan from its serialized form and this task's inputs (file splits, and Arrow
     /// streams from Spark operators), ready to pull.
-    pub fn new(plan_bytes: &[u8], task_input_bytes: &[u8], jvm_inputs: Vec<ArrowArrayStreamReader>) -> Result<Self> {
+    /// `memory_pool` is where operators reserve memory (Spark's, from the JVM); `None` means
+    /// unbounded, for tests outside Spark.
+    pub fn new(
+        plan_bytes: &[u8],
+        task_input_bytes: &[u8],
+        jvm_inputs: Vec<ArrowArrayStreamReader>,
+        memory_pool: Option<Arc<dyn MemoryPool>>,
+    ) -> Result<Self> {
         let plan = proto::Plan::decode(plan_bytes)?;
         let task_input = proto::TaskInput::decode(task_input_bytes)?;
         let batch_size = match plan.batch_size {
@@ -59,7 +68,12 @@ impl TaskExecution {
         };
         let root = build_plan(required(&plan.root, "a root operator")?, &ctx)?;
         let config = SessionConfig::new().with_batch_size(batch_size);
-        let task_context = Arc::new(TaskContext::default().with_session_config(config));
+        let mut environment = RuntimeEnvBuilder::new();
+        if let Some(pool) = memory_pool {
+            environment = environment.with_memory_pool(pool);
+        }
+        let task_context =
+            Arc::new(TaskContext::default().with_session_config(config).with_runtime(environment.build_arc()?));
         let _guard = runtime().enter();
         let stream = root.execute(0, task_context).map_err(ThermiteError::from)?;
         Ok(Self { root, stream })

@@ -26,6 +26,8 @@ fn visit(plan: &Arc<dyn ExecutionPlan>, out: &mut Vec<HashMap<String, i64>>) {
         out.push(HashMap::from([
             (OUTPUT_ROWS.to_string(), metrics.output_rows().unwrap_or(0) as i64),
             (NATIVE_TIME.to_string(), metrics.elapsed_compute().unwrap_or(0) as i64),
+            ("spilledBytes".to_string(), sum(&metrics, "spilled_bytes")),
+            ("spillCount".to_string(), sum(&metrics, "spill_count")),
         ]));
         for child in inner.children() {
             visit(child, out);

@@ -108,7 +108,7 @@ fn task_input(files: &[(String, u64)], partition_value: Option<i32>) -> Vec<u8> 
 
 fn run(root: proto::Operator, input: &[u8]) -> Result<Vec<RecordBatch>, thermite_core::error::ThermiteError> {
     let plan = proto::Plan { root: Some(root), session_time_zone: "UTC".into(), batch_size: 512 };
-    let mut execution = TaskExecution::new(&plan.encode_to_vec(), input, vec![])?;
+    let mut execution = TaskExecution::new(&plan.encode_to_vec(), input, vec![], None)?;
     let mut batches = vec![];
     while let Some(batch) = execution.next_batch()? {
         batches.push(batch);
@@ -195,6 +195,6 @@ fn corrupt_file_is_an_io_error() {
 
 #[test]
 fn undecodable_plan_is_a_plan_error() {
-    let err = TaskExecution::new(&[0xff, 0xff, 0xff], &[], vec![]).err().unwrap();
+    let err = TaskExecution::new(&[0xff, 0xff, 0xff], &[], vec![], None).err().unwrap();
     assert_eq!(err.kind, ErrorKind::Plan);
 }

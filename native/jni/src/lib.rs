@@ -13,6 +13,15 @@ use jni::JNIEnv;
 use thermite_core::error::{ErrorKind, ThermiteError};
 use thermite_core::execution::TaskExecution;
 
+mod memory;
+
+use std::num::NonZeroUsize;
+use std::sync::Arc;
+
+use datafusion::execution::memory_pool::TrackConsumersPool;
+
+use memory::SparkMemoryPool;
+
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
@@ -78,7 +87,7 @@ pub extern "system" fn Java_dev_thermite_jni_NativeLib_version(mut env: JNIEnv, 
 }
 
 /// Decodes the plan and this task's inputs (file splits, and the addresses of Arrow C streams
-/// exported by the JVM) and starts execution; returns a handle for `nextBatch` and `close`.
+/// exported by the JVM, and the task's memory consumer) and starts execution; returns a handle for `nextBatch` and `close`.
 #[no_mangle]
 pub extern "system" fn Java_dev_thermite_jni_NativeLib_createExecution(
     mut env: JNIEnv,
@@ -86,6 +95,7 @@ pub extern "system" fn Java_dev_thermite_jni_NativeLib_createExecution(
     plan: JByteArray,
     task_input: JByteArray,
     input_streams: JLongArray,
+    memory_consumer: JObject,
 ) -> jlong {
     guarded(&mut env, 0, |env| {
         let plan = env.convert_byte_array(&plan).map_err(jni_error)?;
@@ -102,7 +112,13 @@ pub extern "system" fn Java_dev_thermite_jni_NativeLib_createExecution(
                     .map_err(|e| ThermiteError::plan(format!("cannot import an input stream: {e}")))
             })
             .collect::<Result<Vec<_>, _>>()?;
-        let execution = TaskExecution::new(&plan, &task_input, streams)?;
+        let pool = SparkMemoryPool::new(
+            env.get_java_vm().map_err(jni_error)?,
+            env.new_global_ref(&memory_consumer).map_err(jni_error)?,
+        );
+        // Tracking names the largest consumers when memory runs out.
+        let pool = TrackConsumersPool::new(pool, NonZeroUsize::new(5).expect("non-zero"));
+        let execution = TaskExecution::new(&plan, &task_input, streams, Some(Arc::new(pool)))?;
         Ok(Box::into_raw(Box::new(execution)) as jlong)
     })
 }

@@ -11,7 +11,7 @@ use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::physical_plan::{DisplayAs, DisplayFormatType, ExecutionPlan, PlanProperties};
 use futures::TryStreamExt;
 
-use crate::error::{find_thermite_error, ErrorKind, ThermiteError};
+use crate::error::{find_thermite_error, is_out_of_memory, ErrorKind, ThermiteError};
 
 #[derive(Debug)]
 pub struct OperatorContextExec {
@@ -35,7 +35,7 @@ fn with_operator(operator: &str, err: datafusion::error::DataFusionError) -> dat
         Some(e) if e.operator.is_some() => err,
         Some(e) => ThermiteError { operator: Some(operator.to_string()), ..e.clone() }.into_datafusion(),
         None => ThermiteError {
-            kind: ErrorKind::Execution,
+            kind: if is_out_of_memory(&err) { ErrorKind::OutOfMemory } else { ErrorKind::Execution },
             operator: Some(operator.to_string()),
             file: None,
             message: err.to_string(),

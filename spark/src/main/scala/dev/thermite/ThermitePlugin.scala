@@ -4,7 +4,7 @@ import java.util.{Collections, Map => JMap}
 
 import org.apache.spark.SparkContext
 import org.apache.spark.api.plugin.{DriverPlugin, ExecutorPlugin, PluginContext, SparkPlugin}
-import org.apache.spark.thermite.SparkContextAccess
+import org.apache.spark.thermite.SparkInternals
 
 /**
  * The one thing users configure: `spark.plugins=dev.thermite.ThermitePlugin`. The driver side
@@ -14,7 +14,7 @@ import org.apache.spark.thermite.SparkContextAccess
 class ThermitePlugin extends SparkPlugin {
   override def driverPlugin(): DriverPlugin = new DriverPlugin {
     override def init(sc: SparkContext, ctx: PluginContext): JMap[String, String] = {
-      SparkContextAccess.addSessionExtension(sc, classOf[ThermiteExtensions].getName)
+      SparkInternals.addSessionExtension(sc, classOf[ThermiteExtensions].getName)
       NativeLoader.status
       Collections.emptyMap()
     }

@@ -56,3 +56,4 @@ class SortLimitSuite extends ThermiteTestBase {
     }
   }
 }
+

@@ -7,10 +7,10 @@ import org.apache.spark.sql.{DataFrame, Row, SparkSession}
 import org.apache.spark.sql.execution.SparkPlan
 import org.junit.Assert.{assertEquals, assertTrue, fail}
 
-/** One local SparkSession for every suite in the test JVM, with Thermite as users enable it. */
+/** One local SparkSession for the test JVM, with Thermite enabled as users enable it. */
 object TestSpark {
   lazy val spark: SparkSession = {
-    val session = SparkSession.builder()
+    val builder = SparkSession.builder()
       .master("local[2]")
       .appName("thermite-tests")
       .config("spark.plugins", "dev.thermite.ThermitePlugin")
@@ -20,7 +20,7 @@ object TestSpark {
       .config("spark.sql.shuffle.partitions", "2")
       // A zone with DST and a non-zero offset, so time zone mistakes show.
       .config("spark.sql.session.timeZone", "America/Los_Angeles")
-      .getOrCreate()
+    val session = builder.getOrCreate()
     session.sparkContext.setLogLevel("WARN")
     session
   }

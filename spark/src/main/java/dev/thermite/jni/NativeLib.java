@@ -12,10 +12,12 @@ public final class NativeLib {
 
   /**
    * Decodes a serialized {@code Plan} and this task's {@code TaskInput}, takes ownership of the
-   * exported Arrow C streams at {@code inputStreams} (the plan's JVM inputs, in order); returns a
-   * handle.
+   * exported Arrow C streams at {@code inputStreams} (the plan's JVM inputs, in order); native
+   * memory is reserved through {@code memoryConsumer} (a {@code ThermiteMemoryConsumer}).
+   * Returns a handle.
    */
-  public static native long createExecution(byte[] plan, byte[] taskInput, long[] inputStreams);
+  public static native long createExecution(
+      byte[] plan, byte[] taskInput, long[] inputStreams, Object memoryConsumer);
 
   /**
    * Exports the next batch (a struct array) into the given C Data Interface structs.

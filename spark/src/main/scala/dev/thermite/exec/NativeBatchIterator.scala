@@ -11,6 +11,7 @@ import org.apache.arrow.memory.{BufferAllocator, RootAllocator}
 import org.apache.spark.TaskContext
 import org.apache.spark.sql.execution.metric.SQLMetric
 import org.apache.spark.sql.thermite.RowsToArrowReader
+import org.apache.spark.thermite.SparkInternals
 import org.apache.spark.sql.vectorized.{ArrowColumnVector, ColumnVector, ColumnarBatch}
 
 /**
@@ -27,6 +28,7 @@ class NativeBatchIterator(
     jvmInputs: Seq[RowsToArrowReader] = Nil)
     extends Iterator[ColumnarBatch] {
 
+  private val memory = new ThermiteMemoryConsumer(SparkInternals.taskMemoryManager(context))
   private var handle: Long = start()
   private var current: ColumnarBatch = _
   private var pending: ColumnarBatch = _
@@ -42,7 +44,7 @@ class NativeBatchIterator(
       Data.exportArrayStream(allocator, reader, stream)
       stream
     }
-    try NativeLib.createExecution(plan, taskInput, streams.map(_.memoryAddress()).toArray)
+    try NativeLib.createExecution(plan, taskInput, streams.map(_.memoryAddress()).toArray, memory)
     finally streams.foreach(_.close())
   }
 
@@ -114,7 +116,10 @@ class NativeBatchIterator(
       val h = handle
       handle = 0
       try reportMetrics(h)
-      finally NativeLib.close(h)
+      finally {
+        NativeLib.close(h)
+        memory.releaseAll()
+      }
     }
   }
 }

@@ -1,9 +1,13 @@
 package org.apache.spark.thermite
 
-import org.apache.spark.SparkContext
+import org.apache.spark.{SparkContext, TaskContext}
+import org.apache.spark.memory.TaskMemoryManager
 
-/** Reaches the SparkContext's live configuration, which Spark keeps package-private. */
-object SparkContextAccess {
+/** The few package-private parts of Spark that Thermite needs, in one place. */
+object SparkInternals {
+  /** The task's memory manager, where native operators reserve memory. */
+  def taskMemoryManager(context: TaskContext): TaskMemoryManager = context.taskMemoryManager()
+
   private val ExtensionsKey = "spark.sql.extensions"
 
   /**
