@@ -29,21 +29,25 @@ const EXCEPTION_CLASS: &str = "dev/thermite/ThermiteNativeException";
 
 /// Runs `f`, turning an error or a panic into a pending Java exception and `fallback`.
 fn guarded<T>(env: &mut JNIEnv, fallback: T, f: impl FnOnce(&mut JNIEnv) -> Result<T, ThermiteError>) -> T {
-    let outcome = catch_unwind(AssertUnwindSafe(|| f(env)));
-    let error = match outcome {
-        Ok(Ok(value)) => return value,
-        Ok(Err(e)) => e,
-        Err(payload) => {
-            let message = payload
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| payload.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "unknown panic".to_string());
-            ThermiteError::new(ErrorKind::Panic, format!("native code panicked: {message}"))
+    match catch_panic(|| f(env)) {
+        Ok(value) => value,
+        Err(error) => {
+            throw(env, &error);
+            fallback
         }
-    };
-    throw(env, &error);
-    fallback
+    }
+}
+
+/// Runs `f`; a panic becomes an error of kind `Panic` carrying the panic's message.
+fn catch_panic<T>(f: impl FnOnce() -> Result<T, ThermiteError>) -> Result<T, ThermiteError> {
+    catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|payload| {
+        let message = payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".to_string());
+        Err(ThermiteError::new(ErrorKind::Panic, format!("native code panicked: {message}")))
+    })
 }
 
 fn throw(env: &mut JNIEnv, error: &ThermiteError) {
@@ -183,4 +187,25 @@ fn execution<'a>(handle: jlong) -> Result<&'a mut TaskExecution, ThermiteError> 
     }
     // SAFETY: a live handle from `createExecution`; Spark drives one task from one thread.
     Ok(unsafe { &mut *(handle as *mut TaskExecution) })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_becomes_an_error_with_its_message() {
+        let err = catch_panic::<()>(|| panic!("index {} out of bounds", 7)).unwrap_err();
+        assert_eq!(err.kind, ErrorKind::Panic);
+        assert!(err.message.contains("index 7 out of bounds"), "{}", err.message);
+        let err = catch_panic::<()>(|| std::panic::panic_any(42)).unwrap_err();
+        assert!(err.message.contains("unknown panic"));
+    }
+
+    #[test]
+    fn errors_and_values_pass_through() {
+        assert_eq!(catch_panic(|| Ok(5)).unwrap(), 5);
+        let err = catch_panic::<()>(|| Err(ThermiteError::plan("bad plan"))).unwrap_err();
+        assert_eq!(err.kind, ErrorKind::Plan);
+    }
 }

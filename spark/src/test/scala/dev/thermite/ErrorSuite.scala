@@ -62,6 +62,19 @@ class ErrorSuite extends ThermiteTestBase {
     assertStillWorks()
   }
 
+  @Test def columnOfAnotherTypeThanTheSchemaSays(): Unit = {
+    val path = tempPath("wrong-type")
+    spark.range(0, 20).selectExpr("id", "cast(id as string) as s").write.parquet(path)
+    // Reading a string column as binary only changes its representation: both answer.
+    checkNative(spark.read.schema("id long, s binary").parquet(path))
+    // Reading it as a date is a conversion Spark refuses; so does Thermite, naming the file.
+    val wrong = "id long, s date"
+    withConf(ThermiteConf.Enabled -> "false") { failure(spark.read.schema(wrong).parquet(path)) }
+    val message = failure(spark.read.schema(wrong).parquet(path))
+    assertTrue(message, message.contains("ThermiteScanExec failed reading") && message.contains(".parquet"))
+    assertStillWorks()
+  }
+
   @Test def exceptionCarriesStructuredFields(): Unit = {
     val path = TestData.write(spark, tempPath("structured"), files = 1)
     val schema = spark.read.parquet(path).schema
