@@ -1,6 +1,8 @@
 //! One task's execution: the plan decoded and built once, then pulled batch by batch.
 
 use std::cell::RefCell;
+use std::future::Future;
+use std::task::{Context, Poll, Wake, Waker};
 use std::sync::{Arc, OnceLock};
 
 use arrow::ffi_stream::ArrowArrayStreamReader;
@@ -24,8 +26,9 @@ use crate::types::required;
 
 const DEFAULT_BATCH_SIZE: usize = 8192;
 
-/// One runtime for the process: Spark's task threads drive it through `block_on`, so native work
-/// runs on the task's own thread and the runtime's workers only serve blocking file I/O.
+/// One runtime for the process: Spark's task threads drive plans themselves (see [`block_on`]),
+/// so native work runs on the task's own thread and the runtime's workers serve blocking file
+/// I/O and any tasks operators spawn.
 pub fn runtime() -> &'static Runtime {
     static RUNTIME: OnceLock<Runtime> = OnceLock::new();
     RUNTIME.get_or_init(|| {
@@ -36,6 +39,27 @@ pub fn runtime() -> &'static Runtime {
             .build()
             .expect("cannot start the Thermite runtime")
     })
+}
+
+/// Drives `future` to completion on this thread. Unlike the runtime's `block_on` this may nest:
+/// a native plan pulling a JVM input can reach, through Spark's operators, another native plan
+/// of the same task on the same thread.
+fn block_on<F: Future>(future: F) -> F::Output {
+    struct Unpark(std::thread::Thread);
+    impl Wake for Unpark {
+        fn wake(self: Arc<Self>) {
+            self.0.unpark();
+        }
+    }
+    let waker = Waker::from(Arc::new(Unpark(std::thread::current())));
+    let mut cx = Context::from_waker(&waker);
+    let mut future = std::pin::pin!(future);
+    loop {
+        match future.as_mut().poll(&mut cx) {
+            Poll::Ready(output) => return output,
+            Poll::Pending => std::thread::park(),
+        }
+    }
 }
 
 pub struct TaskExecution {
@@ -74,7 +98,7 @@ impl TaskExecution {
         }
         let task_context =
             Arc::new(TaskContext::default().with_session_config(config).with_runtime(environment.build_arc()?));
-        let _guard = runtime().enter();
+        let _context = runtime().enter();
         let stream = root.execute(0, task_context).map_err(ThermiteError::from)?;
         Ok(Self { root, stream })
     }
@@ -86,7 +110,8 @@ impl TaskExecution {
 
     /// The next batch, or `None` when the task's input is exhausted.
     pub fn next_batch(&mut self) -> Result<Option<RecordBatch>> {
-        match runtime().block_on(self.stream.next()) {
+        let _context = runtime().enter();
+        match block_on(self.stream.next()) {
             None => Ok(None),
             Some(batch) => Ok(Some(batch?)),
         }

@@ -1,6 +1,7 @@
 //! Thermite's engine: decodes a protobuf plan from the JVM and runs it as DataFusion operators
 //! with Spark's semantics.
 
+pub mod aggregate;
 pub mod error;
 pub mod execution;
 pub mod expr;

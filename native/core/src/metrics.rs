@@ -21,22 +21,44 @@ pub fn plan_metrics(root: &Arc<dyn ExecutionPlan>) -> proto::PlanMetrics {
 
 fn visit(plan: &Arc<dyn ExecutionPlan>, out: &mut Vec<HashMap<String, i64>>) {
     if let Some(context) = plan.as_any().downcast_ref::<OperatorContextExec>() {
+        // A Spark node may be several DataFusion operators: rows from the top one, time and
+        // spills summed over all of them, down to the next Spark node.
         let inner = context.input();
-        let metrics = inner.metrics().unwrap_or_default();
-        out.push(HashMap::from([
-            (OUTPUT_ROWS.to_string(), metrics.output_rows().unwrap_or(0) as i64),
-            (NATIVE_TIME.to_string(), metrics.elapsed_compute().unwrap_or(0) as i64),
-            ("spilledBytes".to_string(), sum(&metrics, "spilled_bytes")),
-            ("spillCount".to_string(), sum(&metrics, "spill_count")),
-        ]));
-        for child in inner.children() {
-            visit(child, out);
+        let rows = inner.metrics().and_then(|m| m.output_rows()).unwrap_or(0) as i64;
+        let mut totals = HashMap::from([(OUTPUT_ROWS.to_string(), rows)]);
+        let mut below = Vec::new();
+        sum_until_boundary(inner, &mut totals, &mut below);
+        out.push(totals);
+        for child in below {
+            visit(&child, out);
         }
     } else if let Some(scan) = plan.as_any().downcast_ref::<ParquetScanExec>() {
         out.push(scan.spark_metrics());
     } else {
         for child in plan.children() {
             visit(child, out);
+        }
+    }
+}
+
+fn is_boundary(plan: &Arc<dyn ExecutionPlan>) -> bool {
+    plan.as_any().is::<OperatorContextExec>() || plan.as_any().is::<ParquetScanExec>()
+}
+
+fn sum_until_boundary(
+    plan: &Arc<dyn ExecutionPlan>,
+    totals: &mut HashMap<String, i64>,
+    boundaries: &mut Vec<Arc<dyn ExecutionPlan>>,
+) {
+    let metrics = plan.metrics().unwrap_or_default();
+    for (spark, native) in [(NATIVE_TIME, "elapsed_compute"), ("spilledBytes", "spilled_bytes"), ("spillCount", "spill_count")] {
+        *totals.entry(spark.to_string()).or_default() += sum(&metrics, native);
+    }
+    for child in plan.children() {
+        if is_boundary(child) {
+            boundaries.push(Arc::clone(child));
+        } else {
+            sum_until_boundary(child, totals, boundaries);
         }
     }
 }

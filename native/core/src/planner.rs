@@ -72,6 +72,11 @@ pub fn build_plan(op: &proto::Operator, ctx: &PlannerContext) -> Result<Arc<dyn 
             let skip = usize::try_from(limit.offset).unwrap_or(0);
             Ok(OperatorContextExec::wrap("ThermiteLimitExec", Arc::new(GlobalLimitExec::new(input, skip, fetch))))
         }
+        Kind::Aggregate(aggregate) => {
+            let input = build_plan(required(&aggregate.input, "an aggregate input")?, ctx)?;
+            let exec = crate::aggregate::build(aggregate, input, &ctx.expr)?;
+            Ok(OperatorContextExec::wrap("ThermiteHashAggregateExec", exec))
+        }
         Kind::Project(project) => {
             let input = build_plan(required(&project.input, "a project input")?, ctx)?;
             let schema = input.schema();

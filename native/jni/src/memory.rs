@@ -32,6 +32,9 @@ impl SparkMemoryPool {
     }
 
     fn call(&self, method: &str, bytes: usize) -> Result<i64> {
+        if bytes == 0 {
+            return Ok(0);
+        }
         // Operators may reserve from runtime threads too: attach them (a no-op when attached).
         let mut env = self
             .jvm

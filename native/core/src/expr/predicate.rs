@@ -1,4 +1,4 @@
-//! Boolean logic (SQL's three-valued AND/OR/NOT), null tests and IN.
+//! Boolean logic (SQL's three-valued AND/OR/NOT), null tests, IN, and the other unary operators.
 
 use std::sync::Arc;
 
@@ -29,6 +29,7 @@ pub(super) fn unary(op: i32, child: Arc<dyn PhysicalExpr>) -> Result<Arc<dyn Phy
         unary::Op::Not => Arc::new(NotExpr::new(child)),
         unary::Op::IsNull => Arc::new(IsNullExpr::new(child)),
         unary::Op::IsNotNull => Arc::new(IsNotNullExpr::new(child)),
+        unary::Op::NormalizeFloat => NormalizeFloat::wrap(child),
     })
 }
 

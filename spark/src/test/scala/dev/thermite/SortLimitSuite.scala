@@ -46,6 +46,16 @@ class SortLimitSuite extends ThermiteTestBase {
     assertEquals(expected.map(_.map(canonical).toSeq).toSeq, actual.map(_.map(canonical).toSeq).toSeq)
   }
 
+  /** A native sort pulling rows from a Spark operator that pulls from a native scan, one thread. */
+  @Test def nativePlansNestWithinOneTask(): Unit = {
+    val df = checkNative(spark.table(table).selectExpr("id", "upper(str) AS u", "d").sortWithinPartitions("u", "id"),
+      Seq("ThermiteScanExec", "ThermiteSortExec"))
+    val expected = withConf(ThermiteConf.Enabled -> "false") {
+      spark.table(table).selectExpr("id", "upper(str) AS u", "d").sortWithinPartitions("u", "id").rdd.glom().collect()
+    }
+    assertEquals(expected.map(_.map(canonical).toSeq).toSeq, df.rdd.glom().collect().map(_.map(canonical).toSeq).toSeq)
+  }
+
   @Test def localLimitOverNativeInput(): Unit = {
     val path = TestData.write(spark, tempPath("limit"), n = 300, files = 1)
     // One file, one task: which rows a limit keeps is then determined.

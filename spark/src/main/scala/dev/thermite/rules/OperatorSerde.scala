@@ -6,6 +6,7 @@ import dev.thermite.serde.{ExprContext, ExprSerde, SparkTypes}
 
 import org.apache.spark.sql.catalyst.expressions.{Ascending, Attribute, Expression, NullsFirst, PlanExpression}
 import org.apache.spark.sql.execution._
+import org.apache.spark.sql.execution.aggregate.HashAggregateExec
 import org.apache.spark.sql.execution.datasources.parquet.ParquetFileFormat
 import org.apache.spark.sql.internal.SQLConf
 import org.apache.spark.sql.types.{DoubleType, FloatType}
@@ -23,7 +24,8 @@ object OperatorSerde {
     classOf[ProjectExec] -> ProjectConverter,
     classOf[SortExec] -> SortConverter,
     classOf[LocalLimitExec] -> LimitConverter,
-    classOf[GlobalLimitExec] -> LimitConverter)
+    classOf[GlobalLimitExec] -> LimitConverter,
+    classOf[HashAggregateExec] -> AggregateConverter)
 
   def convert(node: SparkPlan): Either[String, ThermiteExec] = converters.get(node.getClass) match {
     case Some(converter) => converter.convert(node)
@@ -42,7 +44,7 @@ object OperatorSerde {
     }
 
   /**
-   * Heavy operators (sort) may also read a Spark operator's rows, converted to Arrow per task;
+   * Heavy operators (sort, aggregate) may also read a Spark operator's rows, converted to Arrow per task;
    * a columnar Spark input would need a conversion Thermite does not have yet.
    */
   def nativeOrRowChildren(node: SparkPlan): Either[String, Unit] =

@@ -4,6 +4,7 @@ import dev.thermite.proto
 import dev.thermite.serde.expressions._
 
 import org.apache.spark.sql.catalyst.expressions._
+import org.apache.spark.sql.catalyst.optimizer.NormalizeNaNAndZero
 
 // Catalyst has expressions named Left and Right; these are Either's.
 import scala.util.{Left, Right}
@@ -45,6 +46,8 @@ object ExprSerde {
     classOf[IsNotNull] -> Predicates,
     classOf[In] -> Predicates,
     classOf[InSet] -> Predicates,
+    classOf[NormalizeNaNAndZero] -> Predicates,
+    classOf[KnownFloatingPointNormalized] -> Predicates,
     classOf[CaseWhen] -> Conditionals,
     classOf[If] -> Conditionals,
     classOf[Coalesce] -> Conditionals,

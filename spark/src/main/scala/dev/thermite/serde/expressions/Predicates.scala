@@ -5,11 +5,12 @@ import dev.thermite.proto.Binary.Op
 import dev.thermite.serde.{ExprContext, ExprConverter, ExprSerde, SparkTypes}
 
 import org.apache.spark.sql.catalyst.expressions._
+import org.apache.spark.sql.catalyst.optimizer.NormalizeNaNAndZero
 
 // Catalyst has expressions named Left and Right; these are Either's.
 import scala.util.{Left, Right}
 
-/** AND, OR, NOT, IS [NOT] NULL, IN and INSET. */
+/** AND, OR, NOT, IS [NOT] NULL, IN and INSET, and float normalization (for grouping keys). */
 object Predicates extends ExprConverter {
   override def convert(e: Expression, ctx: ExprContext): Either[String, proto.Expr] = e match {
     case And(l, r) => Binaries.binary(Op.AND, l, r, ctx)
@@ -17,6 +18,8 @@ object Predicates extends ExprConverter {
     case Not(c) => unary(proto.Unary.Op.NOT, c, ctx)
     case IsNull(c) => unary(proto.Unary.Op.IS_NULL, c, ctx)
     case IsNotNull(c) => unary(proto.Unary.Op.IS_NOT_NULL, c, ctx)
+    case NormalizeNaNAndZero(c) => unary(proto.Unary.Op.NORMALIZE_FLOAT, c, ctx)
+    case KnownFloatingPointNormalized(c) => ExprSerde.convert(c, ctx)
     case In(value, list) =>
       if (list.exists(_.dataType != value.dataType)) Left("`in` with items of another type than its value")
       else for {
@@ -33,7 +36,7 @@ object Predicates extends ExprConverter {
       }
   }
 
-  private def unary(op: proto.Unary.Op, child: Expression, ctx: ExprContext): Either[String, proto.Expr] =
+  def unary(op: proto.Unary.Op, child: Expression, ctx: ExprContext): Either[String, proto.Expr] =
     ExprSerde.convert(child, ctx).map { c =>
       proto.Expr.newBuilder().setUnary(proto.Unary.newBuilder().setOp(op).setChild(c)).build()
     }

@@ -1,0 +1,267 @@
+//! Spark's hash aggregate as DataFusion's `AggregateExec`, reading and writing Spark's
+//! aggregation buffer layouts, so a partial aggregate in one engine and the final in the other
+//! agree. Each Spark function is one entry of [`SparkAggregate`]: its DataFusion function, how
+//! its argument is prepared, and how Spark's buffer fields map to DataFusion's state fields.
+
+use std::sync::Arc;
+
+use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use datafusion::functions_aggregate::{average::avg_udaf, count::count_udaf, min_max, sum::sum_udaf};
+use datafusion::logical_expr::AggregateUDF;
+use datafusion::physical_expr::aggregate::{AggregateExprBuilder, AggregateFunctionExpr};
+use datafusion::physical_expr::expressions::{CastExpr, Column};
+use datafusion::physical_expr::PhysicalExpr;
+use datafusion::physical_plan::aggregates::{AggregateExec, AggregateMode, PhysicalGroupBy};
+use datafusion::physical_plan::projection::ProjectionExec;
+use datafusion::physical_plan::ExecutionPlan;
+
+use crate::error::{Result, ThermiteError};
+use crate::expr::{build_expr, ExprContext};
+use crate::proto;
+use crate::proto::aggregate::Mode;
+use crate::proto::aggregate_call::Function;
+use crate::types::{required, to_arrow_type};
+
+/// A Spark aggregate function and its DataFusion counterpart.
+struct SparkAggregate {
+    function: Function,
+    arg_type: DataType,
+}
+
+impl SparkAggregate {
+    fn udaf(&self) -> Arc<AggregateUDF> {
+        match self.function {
+            Function::Count => count_udaf(),
+            Function::Sum => sum_udaf(),
+            Function::Min => min_max::min_udaf(),
+            Function::Max => min_max::max_udaf(),
+            Function::Avg => avg_udaf(),
+        }
+    }
+
+    /// The type DataFusion aggregates: Spark sums integers as long and averages in double.
+    fn df_arg_type(&self) -> DataType {
+        match self.function {
+            Function::Sum if self.arg_type.is_integer() => DataType::Int64,
+            Function::Sum | Function::Avg => DataType::Float64,
+            _ => self.arg_type.clone(),
+        }
+    }
+
+    fn prepare_arg(&self, arg: Arc<dyn PhysicalExpr>) -> Arc<dyn PhysicalExpr> {
+        let target = self.df_arg_type();
+        if target != self.arg_type { Arc::new(CastExpr::new(arg, target, None)) } else { arg }
+    }
+
+    /// Spark's buffer fields, as positions in DataFusion's state fields.
+    fn spark_buffer_in_state(&self) -> Vec<usize> {
+        match self.function {
+            // Spark's average buffer is (sum, count); DataFusion's state is (count, sum).
+            Function::Avg => vec![1, 0],
+            _ => vec![0],
+        }
+    }
+
+    /// Spark's buffer field types.
+    fn spark_buffer_types(&self) -> Vec<DataType> {
+        match self.function {
+            Function::Count => vec![DataType::Int64],
+            Function::Sum | Function::Min | Function::Max => vec![self.df_arg_type()],
+            Function::Avg => vec![DataType::Float64, DataType::Int64],
+        }
+    }
+
+    fn check(&self) -> Result<()> {
+        let t = &self.arg_type;
+        let ok = match self.function {
+            Function::Count => true,
+            // DataFusion's grouped min/max of floats do not order NaN as Spark does.
+            Function::Min | Function::Max => !t.is_floating(),
+            Function::Sum | Function::Avg => t.is_integer() || t.is_floating(),
+        };
+        if ok {
+            Ok(())
+        } else {
+            Err(ThermiteError::plan(format!("{:?} of {t} is not supported", self.function)))
+        }
+    }
+}
+
+fn calls(aggregate: &proto::Aggregate) -> Result<Vec<SparkAggregate>> {
+    aggregate
+        .calls
+        .iter()
+        .map(|c| {
+            let function = Function::try_from(c.function)
+                .map_err(|_| ThermiteError::plan(format!("unknown aggregate function {}", c.function)))?;
+            let call = SparkAggregate { function, arg_type: to_arrow_type(required(&c.arg_type, "an argument type")?)? };
+            call.check()?;
+            Ok(call)
+        })
+        .collect()
+}
+
+fn aggregate_exprs(
+    calls: &[SparkAggregate],
+    args: Vec<Arc<dyn PhysicalExpr>>,
+    schema: &SchemaRef,
+) -> Result<Vec<Arc<AggregateFunctionExpr>>> {
+    calls
+        .iter()
+        .zip(args)
+        .enumerate()
+        .map(|(i, (call, arg))| {
+            let expr = AggregateExprBuilder::new(call.udaf(), vec![call.prepare_arg(arg)])
+                .schema(Arc::clone(schema))
+                .alias(format!("agg_{i}"))
+                .build()?;
+            Ok(Arc::new(expr))
+        })
+        .collect()
+}
+
+fn cast_to(expr: Arc<dyn PhysicalExpr>, from: &DataType, to: &DataType) -> Arc<dyn PhysicalExpr> {
+    if from == to { expr } else { Arc::new(CastExpr::new(expr, to.clone(), None)) }
+}
+
+pub fn build(aggregate: &proto::Aggregate, input: Arc<dyn ExecutionPlan>, ctx: &ExprContext) -> Result<Arc<dyn ExecutionPlan>> {
+    let mode = Mode::try_from(aggregate.mode).map_err(|_| ThermiteError::plan("unknown aggregate mode"))?;
+    let calls = calls(aggregate)?;
+    match mode {
+        Mode::Partial => partial(aggregate, &calls, input, ctx),
+        Mode::Final => final_(aggregate, &calls, input, ctx),
+        Mode::Complete => complete(aggregate, &calls, input, ctx),
+    }
+}
+
+fn group_by(aggregate: &proto::Aggregate, schema: &Schema, ctx: &ExprContext) -> Result<PhysicalGroupBy> {
+    let keys = aggregate
+        .grouping
+        .iter()
+        .enumerate()
+        .map(|(i, e)| Ok((build_expr(e, schema, ctx)?, format!("key_{i}"))))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(PhysicalGroupBy::new_single(keys))
+}
+
+fn args_over_input(aggregate: &proto::Aggregate, schema: &Schema, ctx: &ExprContext) -> Result<Vec<Arc<dyn PhysicalExpr>>> {
+    aggregate.calls.iter().map(|c| build_expr(required(&c.arg, "an aggregate argument")?, schema, ctx)).collect()
+}
+
+/// Keys, then each call's Spark buffer.
+fn partial(
+    aggregate: &proto::Aggregate,
+    calls: &[SparkAggregate],
+    input: Arc<dyn ExecutionPlan>,
+    ctx: &ExprContext,
+) -> Result<Arc<dyn ExecutionPlan>> {
+    let schema = input.schema();
+    let exprs = aggregate_exprs(calls, args_over_input(aggregate, &schema, ctx)?, &schema)?;
+    let keys = aggregate.grouping.len();
+    let exec = Arc::new(AggregateExec::try_new(
+        AggregateMode::Partial,
+        group_by(aggregate, &schema, ctx)?,
+        exprs.clone(),
+        vec![None; exprs.len()],
+        input,
+        Arc::clone(&schema),
+    )?);
+    let out = exec.schema();
+    let mut projection: Vec<(Arc<dyn PhysicalExpr>, String)> =
+        (0..keys).map(|i| (Arc::new(Column::new(out.field(i).name(), i)) as _, format!("key_{i}"))).collect();
+    let mut state_offset = keys;
+    for (i, (call, expr)) in calls.iter().zip(&exprs).enumerate() {
+        for (j, (position, spark_type)) in call.spark_buffer_in_state().into_iter().zip(call.spark_buffer_types()).enumerate() {
+            let index = state_offset + position;
+            let column = Arc::new(Column::new(out.field(index).name(), index));
+            projection.push((cast_to(column, out.field(index).data_type(), &spark_type), format!("buf_{i}_{j}")));
+        }
+        state_offset += expr.state_fields()?.len();
+    }
+    Ok(Arc::new(ProjectionExec::try_new(projection, exec)?))
+}
+
+/// Reads keys and Spark buffers; outputs `result` over (keys ++ each call's result).
+fn final_(
+    aggregate: &proto::Aggregate,
+    calls: &[SparkAggregate],
+    input: Arc<dyn ExecutionPlan>,
+    ctx: &ExprContext,
+) -> Result<Arc<dyn ExecutionPlan>> {
+    let keys = aggregate.grouping.len();
+    // The arguments are gone by now; DataFusion still builds its functions over their types.
+    let raw_schema: SchemaRef = Arc::new(Schema::new(
+        calls.iter().enumerate().map(|(i, c)| Field::new(format!("arg_{i}"), c.arg_type.clone(), true)).collect::<Vec<_>>(),
+    ));
+    let args = (0..calls.len()).map(|i| Arc::new(Column::new(&format!("arg_{i}"), i)) as Arc<dyn PhysicalExpr>).collect();
+    let exprs = aggregate_exprs(calls, args, &raw_schema)?;
+    // Spark's buffers to DataFusion's state layout.
+    let in_schema = input.schema();
+    let mut projection: Vec<(Arc<dyn PhysicalExpr>, String)> = (0..keys)
+        .map(|i| (Arc::new(Column::new(in_schema.field(i).name(), i)) as _, format!("key_{i}")))
+        .collect();
+    let mut spark_offset = keys;
+    for (call, expr) in calls.iter().zip(&exprs) {
+        let state = expr.state_fields()?;
+        let spark_positions = call.spark_buffer_in_state();
+        for (state_index, field) in state.iter().enumerate() {
+            let spark_index = spark_offset
+                + spark_positions.iter().position(|&p| p == state_index).ok_or_else(|| {
+                    ThermiteError::plan(format!("no Spark buffer field for state field {}", field.name()))
+                })?;
+            let column = Arc::new(Column::new(in_schema.field(spark_index).name(), spark_index));
+            projection.push((cast_to(column, in_schema.field(spark_index).data_type(), field.data_type()), field.name().clone()));
+        }
+        spark_offset += spark_positions.len();
+    }
+    if spark_offset != in_schema.fields().len() {
+        return Err(ThermiteError::plan(format!(
+            "final aggregate input has {} columns, Spark's buffers need {spark_offset}",
+            in_schema.fields().len()
+        )));
+    }
+    let state_input = Arc::new(ProjectionExec::try_new(projection, input)?);
+    let state_schema = state_input.schema();
+    let group_by = PhysicalGroupBy::new_single(
+        (0..keys).map(|i| (Arc::new(Column::new(state_schema.field(i).name(), i)) as _, format!("key_{i}"))).collect(),
+    );
+    let exec = Arc::new(AggregateExec::try_new(
+        AggregateMode::Final,
+        group_by,
+        exprs.clone(),
+        vec![None; exprs.len()],
+        state_input,
+        raw_schema,
+    )?);
+    result_projection(aggregate, exec, ctx)
+}
+
+fn complete(
+    aggregate: &proto::Aggregate,
+    calls: &[SparkAggregate],
+    input: Arc<dyn ExecutionPlan>,
+    ctx: &ExprContext,
+) -> Result<Arc<dyn ExecutionPlan>> {
+    let schema = input.schema();
+    let exprs = aggregate_exprs(calls, args_over_input(aggregate, &schema, ctx)?, &schema)?;
+    let exec = Arc::new(AggregateExec::try_new(
+        AggregateMode::Single,
+        group_by(aggregate, &schema, ctx)?,
+        exprs.clone(),
+        vec![None; exprs.len()],
+        input,
+        Arc::clone(&schema),
+    )?);
+    result_projection(aggregate, exec, ctx)
+}
+
+fn result_projection(aggregate: &proto::Aggregate, exec: Arc<AggregateExec>, ctx: &ExprContext) -> Result<Arc<dyn ExecutionPlan>> {
+    let schema = exec.schema();
+    let results = aggregate
+        .result
+        .iter()
+        .enumerate()
+        .map(|(i, e)| Ok((build_expr(e, &schema, ctx)?, format!("col_{i}"))))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Arc::new(ProjectionExec::try_new(results, exec)?))
+}

@@ -1,0 +1,36 @@
+package dev.thermite.exec
+
+import dev.thermite.proto
+
+import org.apache.spark.sql.catalyst.expressions.{Attribute, SortOrder}
+import org.apache.spark.sql.catalyst.plans.physical.{Distribution, Partitioning}
+import org.apache.spark.sql.execution.{SparkPlan, UnaryExecNode}
+import org.apache.spark.sql.execution.aggregate.HashAggregateExec
+import org.apache.spark.sql.execution.metric.{SQLMetric, SQLMetrics}
+
+/**
+ * Spark's `HashAggregateExec`, run natively in the same mode, with the same input and output
+ * layouts (keys then aggregation buffers between partial and final), so either side of an
+ * exchange may run in Spark.
+ */
+case class ThermiteHashAggregateExec(original: HashAggregateExec, aggregate: proto.Aggregate, child: SparkPlan)
+    extends UnaryExecNode with ThermiteExec {
+  override def nodeName: String = "ThermiteHashAggregateExec"
+  override protected def extraMetrics: Map[String, SQLMetric] = Map(
+    "spilledBytes" -> SQLMetrics.createSizeMetric(sparkContext, "spill size"),
+    "spillCount" -> SQLMetrics.createMetric(sparkContext, "number of spills"))
+  override def output: Seq[Attribute] = original.output
+  override def outputPartitioning: Partitioning = original.outputPartitioning
+  override def outputOrdering: Seq[SortOrder] = Nil
+  override def requiredChildDistribution: Seq[Distribution] = original.requiredChildDistribution
+  override protected def stringArgs: Iterator[Any] =
+    Iterator(original.groupingExpressions, original.aggregateExpressions, original.resultExpressions)
+
+  override def nativeOperator(inputs: NativeInputs): proto.Operator = {
+    val agg = aggregate.toBuilder.setInput(nativeChild(child, inputs))
+    proto.Operator.newBuilder().setAggregate(agg).build()
+  }
+
+  override protected def withNewChildInternal(newChild: SparkPlan): ThermiteHashAggregateExec =
+    copy(child = newChild)
+}
