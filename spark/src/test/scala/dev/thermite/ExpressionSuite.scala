@@ -125,5 +125,20 @@ class ExpressionSuite extends ThermiteTestBase {
       "timestamp_ntz'1900-01-01 00:00:00'", "cast(null as string)", "cast(null as decimal(20,3))")
   }
 
+  @Test def stringFunctions(): Unit = {
+    project("upper(str)", "lower(str)", "length(str)", "concat(str, '-', str)", "concat(str, null)",
+      "str like 'a%'", "startswith(str, 'a')", "endswith(str, 'e')", "contains(str, '本')", "contains(str, '')",
+      "upper('ß straße')", "length('😀')")
+    for (pos <- Seq(-1000, -3, -1, 0, 1, 2, 5, 1000); len <- Seq(-1, 0, 1, 3, 1000)) {
+      project(s"substring(str, $pos, $len)")
+    }
+    project("substr(str, 2)", "substring(concat(str, str), 3, 4)")
+    where("startswith(str, 'a') or endswith(str, 'c') or contains(str, 'x')")
+  }
+
+  @Test def negation(): Unit = {
+    for (c <- integral ++ floating ++ decimals) project(s"-$c", s"-(-$c)")
+  }
+
   private def typeOf(c: String): String = TestData.schema(c).dataType.sql
 }

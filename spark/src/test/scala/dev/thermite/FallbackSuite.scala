@@ -20,11 +20,11 @@ class FallbackSuite extends ThermiteTestBase {
   }
 
   @Test def operatorsAboveAFallbackStayInSpark(): Unit = {
-    // The optimizer pushes the filter on upper(str) below the project: both stay in Spark.
+    // The optimizer pushes the filter on initcap(str) below the project: both stay in Spark.
     val df = checkNative(
-      spark.read.parquet(path).selectExpr("id", "upper(str) as u").where("u = 'A'"))
+      spark.read.parquet(path).selectExpr("id", "initcap(str) as u").where("u = 'A'"))
     val why = reasons(df)
-    assertTrue(why.toString, why.get("Filter").exists(_.contains("upper")))
+    assertTrue(why.toString, why.get("Filter").exists(_.contains("initcap")))
     assertTrue(why.toString, why.get("Project").exists(_.contains("is not native")))
   }
 

@@ -58,7 +58,8 @@ class RandomizedExpressionSuite extends ThermiteTestBase {
   private def numeric(rnd: Random, t: String, depth: Int): String = {
     if (depth <= 0) return if (rnd.nextInt(4) == 0) literal(rnd, t) else column(rnd, t)
     val sub = () => numeric(rnd, t, depth - 1)
-    rnd.nextInt(9) match {
+    rnd.nextInt(10) match {
+      case 8 => s"(-${sub()})"
       case 0 | 1 =>
         val op = pick(rnd, Seq("+", "-", "*", "%") ++ (if (t == "double" || t == "float") Seq("/") else Nil))
         // Decimal results widen; cast back so the tree keeps its type.

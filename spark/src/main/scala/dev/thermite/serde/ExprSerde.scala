@@ -51,7 +51,16 @@ object ExprSerde {
     classOf[CaseWhen] -> Conditionals,
     classOf[If] -> Conditionals,
     classOf[Coalesce] -> Conditionals,
-    classOf[Cast] -> Casts)
+    classOf[Cast] -> Casts,
+    classOf[UnaryMinus] -> Functions,
+    classOf[Upper] -> Functions,
+    classOf[Lower] -> Functions,
+    classOf[Length] -> Functions,
+    classOf[StartsWith] -> Functions,
+    classOf[EndsWith] -> Functions,
+    classOf[Contains] -> Functions,
+    classOf[Substring] -> Functions,
+    classOf[Concat] -> Functions)
 
   def convert(e: Expression, ctx: ExprContext): Either[String, proto.Expr] = {
     converters.get(e.getClass) match {

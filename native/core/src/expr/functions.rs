@@ -1,0 +1,179 @@
+//! Scalar functions by name: the one table of the functions Thermite runs natively, each Spark-
+//! exact (DataFusion's or Comet's kernel where its semantics match Spark's, ours where not).
+
+use std::any::Any;
+use std::fmt;
+use std::hash::Hash;
+use std::sync::Arc;
+
+use arrow::array::{Array, ArrayRef, AsArray, Int32Array, StringArray};
+use arrow::compute::kernels::concat_elements::concat_elements_utf8;
+use arrow::datatypes::{DataType, Schema};
+use datafusion::common::{internal_err, Result as DfResult, ScalarValue};
+use datafusion::logical_expr::{ColumnarValue, ScalarUDF};
+use datafusion::physical_expr::{PhysicalExpr, ScalarFunctionExpr};
+use datafusion_comet_spark_expr::create_negate_expr;
+
+use super::type_of;
+use crate::error::{Result, ThermiteError};
+
+pub(super) fn build(name: &str, args: Vec<Arc<dyn PhysicalExpr>>, input: &Schema) -> Result<Arc<dyn PhysicalExpr>> {
+    let df = |udf: Arc<ScalarUDF>, args: Vec<Arc<dyn PhysicalExpr>>| -> Result<Arc<dyn PhysicalExpr>> {
+        Ok(Arc::new(ScalarFunctionExpr::try_new(udf, args, input)?))
+    };
+    let arity = |n: usize| {
+        if args.len() == n {
+            Ok(())
+        } else {
+            Err(ThermiteError::plan(format!("{name} takes {n} arguments, not {}", args.len())))
+        }
+    };
+    use datafusion::functions::{string, unicode};
+    match name {
+        "upper" => arity(1).and_then(|_| df(string::upper(), args)),
+        "lower" => arity(1).and_then(|_| df(string::lower(), args)),
+        // Characters (code points), as Spark counts them.
+        "length" => arity(1).and_then(|_| df(unicode::character_length(), args)),
+        "starts_with" => arity(2).and_then(|_| df(string::starts_with(), args)),
+        "ends_with" => arity(2).and_then(|_| df(string::ends_with(), args)),
+        "contains" => arity(2).and_then(|_| df(string::contains(), args)),
+        // Legacy mode: integers wrap (-MIN is MIN).
+        "negate" => arity(1).and_then(|_| Ok(create_negate_expr(Arc::clone(&args[0]), false)?)),
+        "substring" => {
+            arity(3)?;
+            for arg in &args[1..] {
+                if type_of(arg, input)? != DataType::Int32 {
+                    return Err(ThermiteError::plan("substring positions must be int"));
+                }
+            }
+            Ok(Arc::new(SparkFunction { kind: Kind::Substring, args }))
+        }
+        "concat" => Ok(Arc::new(SparkFunction { kind: Kind::Concat, args })),
+        other => Err(ThermiteError::plan(format!("function `{other}` is not supported natively"))),
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Kind {
+    /// Spark's `substring(str, pos, len)`: 1-based, 0 counts as 1, negative from the end.
+    Substring,
+    /// Spark's `concat` of strings: NULL if any argument is NULL.
+    Concat,
+}
+
+/// The string functions whose Spark semantics no library kernel has.
+#[derive(Debug, Eq)]
+struct SparkFunction {
+    kind: Kind,
+    args: Vec<Arc<dyn PhysicalExpr>>,
+}
+
+// `Arc<dyn PhysicalExpr>` compares and hashes by value but cannot be derived through.
+impl PartialEq for SparkFunction {
+    fn eq(&self, other: &Self) -> bool {
+        self.kind == other.kind && self.args == other.args
+    }
+}
+
+impl Hash for SparkFunction {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.kind.hash(state);
+        self.args.hash(state);
+    }
+}
+
+impl fmt::Display for SparkFunction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let args: Vec<String> = self.args.iter().map(|a| a.to_string()).collect();
+        write!(f, "{:?}({})", self.kind, args.join(", "))
+    }
+}
+
+impl PhysicalExpr for SparkFunction {
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+
+    fn data_type(&self, _input: &Schema) -> DfResult<DataType> {
+        Ok(DataType::Utf8)
+    }
+
+    fn nullable(&self, input: &Schema) -> DfResult<bool> {
+        for a in &self.args {
+            if a.nullable(input)? {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
+    fn evaluate(&self, batch: &arrow::record_batch::RecordBatch) -> DfResult<ColumnarValue> {
+        let rows = batch.num_rows();
+        let args = self.args.iter().map(|a| a.evaluate(batch)?.into_array(rows)).collect::<DfResult<Vec<ArrayRef>>>()?;
+        let result: ArrayRef = match self.kind {
+            Kind::Substring => Arc::new(substring(args[0].as_string::<i32>(), args[1].as_primitive(), args[2].as_primitive())),
+            Kind::Concat => match args.split_first() {
+                None => ScalarValue::Utf8(Some(String::new())).to_array_of_size(rows)?,
+                Some((first, rest)) => {
+                    let mut acc: StringArray = first.as_string::<i32>().clone();
+                    for next in rest {
+                        acc = concat_elements_utf8(&acc, next.as_string::<i32>())?;
+                    }
+                    Arc::new(acc)
+                }
+            },
+        };
+        if result.len() != rows {
+            return internal_err!("{} returned {} rows for {rows}", self, result.len());
+        }
+        Ok(ColumnarValue::Array(result))
+    }
+
+    fn children(&self) -> Vec<&Arc<dyn PhysicalExpr>> {
+        self.args.iter().collect()
+    }
+
+    fn with_new_children(self: Arc<Self>, children: Vec<Arc<dyn PhysicalExpr>>) -> DfResult<Arc<dyn PhysicalExpr>> {
+        Ok(Arc::new(SparkFunction { kind: self.kind, args: children }))
+    }
+
+    fn fmt_sql(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{self}")
+    }
+}
+
+/// Spark's `UTF8String.substringSQL` over characters.
+fn substring(strings: &StringArray, positions: &Int32Array, lengths: &Int32Array) -> StringArray {
+    (0..strings.len())
+        .map(|i| {
+            if strings.is_null(i) || positions.is_null(i) || lengths.is_null(i) {
+                return None;
+            }
+            let s = strings.value(i);
+            let (pos, len) = (positions.value(i) as i64, lengths.value(i) as i64);
+            let chars = s.chars().count() as i64;
+            let start = if pos > 0 { pos - 1 } else if pos < 0 { chars + pos } else { 0 };
+            let end = (start + len).clamp(i32::MIN as i64, i32::MAX as i64).min(chars);
+            let start = start.max(0);
+            if start >= end {
+                return Some(String::new());
+            }
+            Some(s.chars().skip(start as usize).take((end - start) as usize).collect())
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn substring_follows_spark() {
+        let s = StringArray::from(vec!["héllo"; 7]);
+        let pos = Int32Array::from(vec![1, 0, 2, -3, -10, 6, 2]);
+        let len = Int32Array::from(vec![2, 2, 100, 2, 8, 1, -1]);
+        let out = substring(&s, &pos, &len);
+        let got: Vec<&str> = (0..out.len()).map(|i| out.value(i)).collect();
+        assert_eq!(got, vec!["hé", "hé", "éllo", "ll", "hél", "", ""]);
+    }
+}
