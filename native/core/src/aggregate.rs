@@ -6,7 +6,9 @@
 use std::sync::Arc;
 
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
-use datafusion::functions_aggregate::{average::avg_udaf, count::count_udaf, min_max, sum::sum_udaf};
+use datafusion::functions_aggregate::{
+    average::avg_udaf, bit_and_or_xor, count::count_udaf, min_max, stddev, sum::sum_udaf, variance,
+};
 use datafusion::logical_expr::AggregateUDF;
 use datafusion::physical_expr::aggregate::{AggregateExprBuilder, AggregateFunctionExpr};
 use datafusion::physical_expr::expressions::{CastExpr, Column};
@@ -36,6 +38,13 @@ impl SparkAggregate {
             Function::Min => min_max::min_udaf(),
             Function::Max => min_max::max_udaf(),
             Function::Avg => avg_udaf(),
+            Function::BitAnd => bit_and_or_xor::bit_and_udaf(),
+            Function::BitOr => bit_and_or_xor::bit_or_udaf(),
+            Function::BitXor => bit_and_or_xor::bit_xor_udaf(),
+            Function::VarSamp => variance::var_samp_udaf(),
+            Function::VarPop => variance::var_pop_udaf(),
+            Function::StddevSamp => stddev::stddev_udaf(),
+            Function::StddevPop => stddev::stddev_pop_udaf(),
         }
     }
 
@@ -53,11 +62,17 @@ impl SparkAggregate {
         if target != self.arg_type { Arc::new(CastExpr::new(arg, target, None)) } else { arg }
     }
 
+    fn is_central_moment(&self) -> bool {
+        matches!(self.function, Function::VarSamp | Function::VarPop | Function::StddevSamp | Function::StddevPop)
+    }
+
     /// Spark's buffer fields, as positions in DataFusion's state fields.
     fn spark_buffer_in_state(&self) -> Vec<usize> {
         match self.function {
             // Spark's average buffer is (sum, count); DataFusion's state is (count, sum).
             Function::Avg => vec![1, 0],
+            // Both (n, mean, m2); Spark counts n in a double.
+            _ if self.is_central_moment() => vec![0, 1, 2],
             _ => vec![0],
         }
     }
@@ -66,8 +81,9 @@ impl SparkAggregate {
     fn spark_buffer_types(&self) -> Vec<DataType> {
         match self.function {
             Function::Count => vec![DataType::Int64],
-            Function::Sum | Function::Min | Function::Max => vec![self.df_arg_type()],
             Function::Avg => vec![DataType::Float64, DataType::Int64],
+            _ if self.is_central_moment() => vec![DataType::Float64; 3],
+            _ => vec![self.df_arg_type()],
         }
     }
 
@@ -78,6 +94,8 @@ impl SparkAggregate {
             // DataFusion's grouped min/max of floats do not order NaN as Spark does.
             Function::Min | Function::Max => !t.is_floating(),
             Function::Sum | Function::Avg => t.is_integer() || t.is_floating(),
+            Function::BitAnd | Function::BitOr | Function::BitXor => t.is_integer(),
+            _ => *t == DataType::Float64,
         };
         if ok {
             Ok(())

@@ -36,6 +36,15 @@ class AggregateSuite extends ThermiteTestBase {
     checkSql(s"SELECT i % 5 AS k, ${exprs.mkString(", ")} FROM $table GROUP BY i % 5", native)
   }
 
+  @Test def bitwiseBooleanAndStatistics(): Unit = both {
+    checkSql(s"SELECT i % 7, bit_and(l), bit_or(b), bit_xor(s), bit_xor(i), bool_and(bool), bool_or(i > 0) " +
+      s"FROM $table GROUP BY i % 7", native)
+    // Moderate values: the engines add in different orders, within the suite's tolerance.
+    checkSql(s"SELECT b, var_samp(s), var_pop(i % 1000), stddev_samp(id), stddev_pop(s * 2), stddev(cast(b as double)) " +
+      s"FROM $table GROUP BY b", native)
+    checkSql(s"SELECT variance(id), stddev_pop(id) FROM $table WHERE id < 2", native)
+  }
+
   @Test def globalAggregates(): Unit = both {
     checkSql(s"SELECT count(*), sum(i), avg(d), min(ts), max(dec38) FROM $table", native)
     checkSql(s"SELECT count(*), sum(i), max(dec5) FROM $table WHERE id < 0", native)

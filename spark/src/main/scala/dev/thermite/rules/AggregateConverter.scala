@@ -13,9 +13,10 @@ import org.apache.spark.sql.internal.SQLConf
 import org.apache.spark.sql.types.{DecimalType, DoubleType, FloatType, NumericType}
 
 /**
- * `HashAggregateExec` in Partial, Final or Complete mode with count, sum, min, max and avg (sum
- * and avg of non-decimal numbers, in legacy mode; min and max of non-floating types). Distinct,
- * filtered and PartialMerge aggregates stay in Spark.
+ * `HashAggregateExec` in Partial, Final or Complete mode with count, sum, min, max, avg (sum
+ * and avg of non-decimal numbers, in legacy mode; min and max of non-floating types; so also
+ * bool_and/bool_or, which Spark rewrites to min/max), bit_and/or/xor, and the variance and
+ * standard deviation family. Distinct, filtered and PartialMerge aggregates stay in Spark.
  */
 object AggregateConverter extends OperatorConverter {
   override def convert(node: SparkPlan): Either[String, ThermiteExec] = {
@@ -95,6 +96,14 @@ object AggregateConverter extends OperatorConverter {
       // all-infinite group comes out right: those stay in Spark.
       case m: Min if !floating(m.child) => (Function.MIN, m.child)
       case m: Max if !floating(m.child) => (Function.MAX, m.child)
+      case b: BitAndAgg => (Function.BIT_AND, b.child)
+      case b: BitOrAgg => (Function.BIT_OR, b.child)
+      case b: BitXorAgg => (Function.BIT_XOR, b.child)
+      // With spark.sql.legacy.statisticalAggregate a single row gives NaN, not NULL: stays in Spark.
+      case v: VarianceSamp if v.nullOnDivideByZero => (Function.VAR_SAMP, v.child)
+      case v: VariancePop if v.nullOnDivideByZero => (Function.VAR_POP, v.child)
+      case v: StddevSamp if v.nullOnDivideByZero => (Function.STDDEV_SAMP, v.child)
+      case v: StddevPop if v.nullOnDivideByZero => (Function.STDDEV_POP, v.child)
       case other =>
         return Left(s"aggregate `${other.prettyName}` of ${other.children.map(_.dataType.catalogString).mkString(", ")}" +
           " is not supported")
