@@ -166,6 +166,27 @@ fn args_over_input(aggregate: &proto::Aggregate, schema: &Schema, ctx: &ExprCont
     aggregate.calls.iter().map(|c| build_expr(required(&c.arg, "an aggregate argument")?, schema, ctx)).collect()
 }
 
+/// DataFusion's aggregate over the raw input: arguments and keys evaluated from its rows.
+fn over_input(
+    mode: AggregateMode,
+    aggregate: &proto::Aggregate,
+    calls: &[SparkAggregate],
+    input: Arc<dyn ExecutionPlan>,
+    ctx: &ExprContext,
+) -> Result<(Arc<AggregateExec>, Vec<Arc<AggregateFunctionExpr>>)> {
+    let schema = input.schema();
+    let exprs = aggregate_exprs(calls, args_over_input(aggregate, &schema, ctx)?, &schema)?;
+    let exec = AggregateExec::try_new(
+        mode,
+        group_by(aggregate, &schema, ctx)?,
+        exprs.clone(),
+        vec![None; exprs.len()],
+        input,
+        Arc::clone(&schema),
+    )?;
+    Ok((Arc::new(exec), exprs))
+}
+
 /// Keys, then each call's Spark buffer.
 fn partial(
     aggregate: &proto::Aggregate,
@@ -173,17 +194,8 @@ fn partial(
     input: Arc<dyn ExecutionPlan>,
     ctx: &ExprContext,
 ) -> Result<Arc<dyn ExecutionPlan>> {
-    let schema = input.schema();
-    let exprs = aggregate_exprs(calls, args_over_input(aggregate, &schema, ctx)?, &schema)?;
     let keys = aggregate.grouping.len();
-    let exec = Arc::new(AggregateExec::try_new(
-        AggregateMode::Partial,
-        group_by(aggregate, &schema, ctx)?,
-        exprs.clone(),
-        vec![None; exprs.len()],
-        input,
-        Arc::clone(&schema),
-    )?);
+    let (exec, exprs) = over_input(AggregateMode::Partial, aggregate, calls, input, ctx)?;
     let out = exec.schema();
     let mut projection: Vec<(Arc<dyn PhysicalExpr>, String)> =
         (0..keys).map(|i| (Arc::new(Column::new(out.field(i).name(), i)) as _, format!("key_{i}"))).collect();
@@ -260,16 +272,7 @@ fn complete(
     input: Arc<dyn ExecutionPlan>,
     ctx: &ExprContext,
 ) -> Result<Arc<dyn ExecutionPlan>> {
-    let schema = input.schema();
-    let exprs = aggregate_exprs(calls, args_over_input(aggregate, &schema, ctx)?, &schema)?;
-    let exec = Arc::new(AggregateExec::try_new(
-        AggregateMode::Single,
-        group_by(aggregate, &schema, ctx)?,
-        exprs.clone(),
-        vec![None; exprs.len()],
-        input,
-        Arc::clone(&schema),
-    )?);
+    let (exec, _) = over_input(AggregateMode::Single, aggregate, calls, input, ctx)?;
     result_projection(aggregate, exec, ctx)
 }
 

@@ -26,6 +26,11 @@ use crate::types::required;
 
 const DEFAULT_BATCH_SIZE: usize = 8192;
 
+/// Memory a sort keeps back for merging its in-memory runs when it has to spill. DataFusion's
+/// 10 MiB default is too little once those runs fill a Spark-sized budget (tens of MiB per task):
+/// the merge itself then runs out of memory instead of spilling.
+const SORT_SPILL_RESERVATION_BYTES: usize = 32 << 20;
+
 /// One runtime for the process: Spark's task threads drive plans themselves (see [`block_on`]),
 /// so native work runs on the task's own thread and the runtime's workers serve blocking file
 /// I/O and any tasks operators spawn.
@@ -91,7 +96,9 @@ impl TaskExecution {
             batch_size,
         };
         let root = build_plan(required(&plan.root, "a root operator")?, &ctx)?;
-        let config = SessionConfig::new().with_batch_size(batch_size);
+        let config = SessionConfig::new()
+            .with_batch_size(batch_size)
+            .with_sort_spill_reservation_bytes(SORT_SPILL_RESERVATION_BYTES);
         let mut environment = RuntimeEnvBuilder::new();
         if let Some(pool) = memory_pool {
             environment = environment.with_memory_pool(pool);

@@ -51,8 +51,13 @@ fn sum_until_boundary(
     boundaries: &mut Vec<Arc<dyn ExecutionPlan>>,
 ) {
     let metrics = plan.metrics().unwrap_or_default();
-    for (spark, native) in [(NATIVE_TIME, "elapsed_compute"), ("spilledBytes", "spilled_bytes"), ("spillCount", "spill_count")] {
-        *totals.entry(spark.to_string()).or_default() += sum(&metrics, native);
+    // DataFusion's built-in metrics have accessors; `sum_by_name` sees only named ones.
+    for (spark, value) in [
+        (NATIVE_TIME, metrics.elapsed_compute()),
+        ("spilledBytes", metrics.spilled_bytes()),
+        ("spillCount", metrics.spill_count()),
+    ] {
+        *totals.entry(spark.to_string()).or_default() += value.unwrap_or(0) as i64;
     }
     for child in plan.children() {
         if is_boundary(child) {
@@ -63,7 +68,7 @@ fn sum_until_boundary(
     }
 }
 
-/// The sum of a counter or time across a metrics set, 0 when absent.
+/// The sum of a named counter or time (not a built-in metric) across a metrics set, 0 when absent.
 pub fn sum(metrics: &MetricsSet, name: &str) -> i64 {
     metrics.sum_by_name(name).map(|v| v.as_usize() as i64).unwrap_or(0)
 }

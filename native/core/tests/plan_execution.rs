@@ -198,3 +198,37 @@ fn undecodable_plan_is_a_plan_error() {
     let err = TaskExecution::new(&[0xff, 0xff, 0xff], &[], vec![], None).err().unwrap();
     assert_eq!(err.kind, ErrorKind::Plan);
 }
+
+#[test]
+fn sort_spills_within_a_bounded_pool() {
+    use datafusion::execution::memory_pool::{GreedyMemoryPool, MemoryPool};
+    let dir = temp_dir();
+    let path = dir.join("big.parquet");
+    let size = write_file(&path, 2_000_000);
+    let key = proto::SortKey { expr: Some(column(2)), ascending: false, nulls_first: false };
+    let sort = proto::Operator {
+        kind: Some(operator::Kind::Sort(Box::new(proto::Sort { input: Some(Box::new(scan(true, false, vec![]))), keys: vec![key] }))),
+    };
+    let plan = proto::Plan { root: Some(sort), session_time_zone: "UTC".into(), batch_size: 8192 };
+    let pool: Arc<dyn MemoryPool> = Arc::new(GreedyMemoryPool::new(40 << 20));
+    let mut execution =
+        TaskExecution::new(&plan.encode_to_vec(), &task_input(&[(path.display().to_string(), size)], None), vec![], Some(pool))
+            .unwrap();
+    let mut rows = 0;
+    let mut last: Option<String> = None;
+    while let Some(batch) = execution.next_batch().unwrap() {
+        let names = batch.column(2).as_any().downcast_ref::<StringArray>().unwrap();
+        for i in 0..names.len() {
+            let v = names.value(i).to_string();
+            if let Some(prev) = &last {
+                assert!(prev >= &v, "descending order broken: {prev} then {v}");
+            }
+            last = Some(v);
+        }
+        rows += batch.num_rows();
+    }
+    assert_eq!(rows, 2_000_000);
+    let metrics = execution.metrics();
+    let sort_metrics = &metrics.operators[0].values;
+    assert!(sort_metrics["spilledBytes"] > 0, "{sort_metrics:?}");
+}

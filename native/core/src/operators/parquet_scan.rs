@@ -144,8 +144,8 @@ impl ParquetScanExec {
         let mut totals: HashMap<String, i64> = HashMap::new();
         for reader in self.opened.lock().expect("scan metrics lock").iter() {
             let Some(m) = reader.metrics() else { continue };
+            *totals.entry(metrics::OUTPUT_ROWS.to_string()).or_default() += m.output_rows().unwrap_or(0) as i64;
             for (spark, native) in [
-                (metrics::OUTPUT_ROWS, "output_rows"),
                 (metrics::NATIVE_TIME, "time_elapsed_processing"),
                 ("rowGroupsPruned", "row_groups_pruned_statistics"),
                 ("rowGroupsRead", "row_groups_matched_statistics"),

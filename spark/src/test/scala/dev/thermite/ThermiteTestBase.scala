@@ -9,7 +9,10 @@ import org.junit.Assert.{assertEquals, assertTrue, fail}
 
 /** One local SparkSession for the test JVM, with Thermite enabled as users enable it. */
 object TestSpark {
-  lazy val spark: SparkSession = {
+  lazy val spark: SparkSession = build()
+
+  /** A session with `extra` settings; static ones (memory) need a JVM of their own. */
+  def build(extra: Map[String, String] = Map.empty): SparkSession = {
     val builder = SparkSession.builder()
       .master("local[2]")
       .appName("thermite-tests")
@@ -20,6 +23,7 @@ object TestSpark {
       .config("spark.sql.shuffle.partitions", "2")
       // A zone with DST and a non-zero offset, so time zone mistakes show.
       .config("spark.sql.session.timeZone", "America/Los_Angeles")
+    extra.foreach { case (k, v) => builder.config(k, v) }
     val session = builder.getOrCreate()
     session.sparkContext.setLogLevel("WARN")
     session
@@ -43,7 +47,7 @@ object TestSpark {
  * where one engine's rounding noise meets the other's exact 0.0 (see `FloatTolerance`).
  */
 trait ThermiteTestBase {
-  def spark: SparkSession = TestSpark.spark
+  lazy val spark: SparkSession = TestSpark.spark
 
   val FloatTolerance = 1e-12
 
