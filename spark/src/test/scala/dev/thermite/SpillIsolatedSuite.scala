@@ -1,0 +1,43 @@
+package dev.thermite
+
+import dev.thermite.exec.{ThermiteHashAggregateExec, ThermiteSortExec}
+import org.apache.spark.sql.SparkSession
+import org.junit.Assert.assertTrue
+import org.junit.Test
+
+/**
+ * With a small off-heap budget, native sorts and aggregations reserve their memory from Spark,
+ * spill when refused, and still answer as Spark does. Runs in a JVM of its own (see the pom): the memory
+ * budget is fixed when the SparkContext starts.
+ */
+class SpillIsolatedSuite extends ThermiteTestBase {
+  override lazy val spark: SparkSession = TestSpark.build(Map(
+    "spark.memory.offHeap.enabled" -> "true",
+    "spark.memory.offHeap.size" -> "48m"))
+
+  @Test def aggregationSpillsWithinSparksBudget(): Unit = {
+    val path = tempPath("agg-spill")
+    spark.range(0, 3000000, 1, 2)
+      .selectExpr("id", "concat('key-', cast(id * 7919 % 2000000 as string), repeat('k', 30)) as k")
+      .write.parquet(path)
+    // Two million groups: the partial and final aggregates' hash tables exceed the budget.
+    val df = checkNative(
+      spark.read.parquet(path).groupBy("k").agg(org.apache.spark.sql.functions.sum("id"),
+        org.apache.spark.sql.functions.count("id")),
+      Seq("ThermiteHashAggregateExec"))
+    val spilled = planNodes(df).collect { case a: ThermiteHashAggregateExec => a.metrics("spilledBytes").value }
+    assertTrue(s"aggregate spills: $spilled", spilled.sum > 0)
+  }
+
+  @Test def sortSpillsWithinSparksBudget(): Unit = {
+    val path = tempPath("spill")
+    spark.range(0, 1500000, 1, 2)
+      .selectExpr("id", "concat('row-', cast(id * 7919 % 1500000 as string), repeat('x', 40)) as s")
+      .write.parquet(path)
+    val df = checkOrdered(spark.read.parquet(path).repartition(1).sortWithinPartitions("s", "id"),
+      Seq("ThermiteSortExec"))
+    val sort = planNodes(df).collectFirst { case s: ThermiteSortExec => s }.get
+    val metrics = sort.metrics.mapValues(_.value)
+    assertTrue(s"sort metrics: $metrics", metrics("spilledBytes") > 0 && metrics("spillCount") > 0)
+  }
+}
