@@ -17,7 +17,7 @@ use datafusion::physical_plan::ExecutionPlan;
 
 use crate::error::{Result, ThermiteError};
 use crate::expr::{build_expr, build_pruning_expr, ExprContext, NormalizeFloat};
-use crate::operators::{JvmInputExec, OperatorContextExec, ParquetScanExec, ScanFile};
+use crate::operators::{ExpandExec, JvmInputExec, OperatorContextExec, ParquetScanExec, ScanFile};
 use crate::proto;
 use crate::proto::operator::Kind;
 use crate::types::{required, to_arrow_schema, to_scalar};
@@ -76,6 +76,17 @@ pub fn build_plan(op: &proto::Operator, ctx: &PlannerContext) -> Result<Arc<dyn 
             let input = build_plan(required(&aggregate.input, "an aggregate input")?, ctx)?;
             let exec = crate::aggregate::build(aggregate, input, &ctx.expr)?;
             Ok(OperatorContextExec::wrap("ThermiteHashAggregateExec", exec))
+        }
+        Kind::Expand(expand) => {
+            let input = build_plan(required(&expand.input, "an expand input")?, ctx)?;
+            let schema = input.schema();
+            let projections = expand
+                .projections
+                .iter()
+                .map(|p| p.exprs.iter().map(|e| build_expr(e, &schema, &ctx.expr)).collect::<Result<Vec<_>>>())
+                .collect::<Result<Vec<_>>>()?;
+            let exec = ExpandExec::try_new(projections, to_arrow_schema(expand.schema.as_ref())?, input)?;
+            Ok(OperatorContextExec::wrap("ThermiteExpandExec", Arc::new(exec)))
         }
         Kind::Project(project) => {
             let input = build_plan(required(&project.input, "a project input")?, ctx)?;

@@ -1,11 +1,13 @@
 //! Operators Spark has and DataFusion lacks, and wrappers that give DataFusion's operators
 //! Spark's error reporting.
 
+pub mod expand;
 pub mod jvm_input;
 pub mod operator_context;
 pub mod parquet_scan;
 pub mod schema_adapter;
 
+pub use expand::ExpandExec;
 pub use jvm_input::JvmInputExec;
 pub use operator_context::OperatorContextExec;
 pub use parquet_scan::{ParquetScanExec, ScanFile};

@@ -65,6 +65,13 @@ class AggregateSuite extends ThermiteTestBase {
       native)
   }
 
+  @Test def rollupCubeAndGroupingSets(): Unit = both {
+    val expanded = native :+ "ThermiteExpandExec"
+    checkSql(s"SELECT b, bool, count(*), sum(i), grouping_id() FROM $table GROUP BY ROLLUP(b, bool)", expanded)
+    checkSql(s"SELECT s % 3, str, avg(l), max(date) FROM $table GROUP BY CUBE(s % 3, str)", expanded)
+    checkSql(s"SELECT dec5, ts, count(i) FROM $table GROUP BY GROUPING SETS ((dec5), (ts), ())", expanded)
+  }
+
   @Test def distinctKeysOnly(): Unit = both {
     checkSql(s"SELECT DISTINCT bool, b FROM $table", native)
   }

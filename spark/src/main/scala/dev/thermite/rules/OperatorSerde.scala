@@ -9,7 +9,7 @@ import org.apache.spark.sql.execution._
 import org.apache.spark.sql.execution.aggregate.HashAggregateExec
 import org.apache.spark.sql.execution.datasources.parquet.ParquetFileFormat
 import org.apache.spark.sql.internal.SQLConf
-import org.apache.spark.sql.types.{DoubleType, FloatType}
+import org.apache.spark.sql.types.{DoubleType, FloatType, StructField}
 
 /** Converts one Spark operator to its Thermite node; `Left` says why it stays in Spark. */
 trait OperatorConverter {
@@ -25,7 +25,8 @@ object OperatorSerde {
     classOf[SortExec] -> SortConverter,
     classOf[LocalLimitExec] -> LimitConverter,
     classOf[GlobalLimitExec] -> LimitConverter,
-    classOf[HashAggregateExec] -> AggregateConverter)
+    classOf[HashAggregateExec] -> AggregateConverter,
+    classOf[ExpandExec] -> ExpandConverter)
 
   def convert(node: SparkPlan): Either[String, ThermiteExec] = converters.get(node.getClass) match {
     case Some(converter) => converter.convert(node)
@@ -95,6 +96,25 @@ object SortConverter extends OperatorConverter {
           .build()
       }
       ThermiteSortExec(sort, protoKeys, sort.child)
+    }
+  }
+}
+
+object ExpandConverter extends OperatorConverter {
+  override def convert(node: SparkPlan): Either[String, ThermiteExec] = {
+    val expand = node.asInstanceOf[ExpandExec]
+    val ctx = OperatorSerde.exprContext(expand)
+    val converted = expand.projections.foldLeft[Either[String, Seq[Seq[proto.Expr]]]](Right(Nil)) { (done, p) =>
+      done.flatMap(ps => ExprSerde.convertAll(p, ctx).map(ps :+ _))
+    }
+    for {
+      _ <- OperatorSerde.nativeChildren(expand)
+      schema <- SparkTypes.schema(expand.output.map(a => StructField(a.name, a.dataType, a.nullable)))
+      projections <- converted
+    } yield {
+      val b = proto.Expand.newBuilder().setSchema(schema)
+      projections.foreach(p => b.addProjections(ThermiteExpandExec.projection(p)))
+      ThermiteExpandExec(expand, b.build(), expand.child)
     }
   }
 }
