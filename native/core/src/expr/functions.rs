@@ -8,11 +8,13 @@ use std::sync::Arc;
 
 use arrow::array::{Array, ArrayRef, AsArray, Int32Array, StringArray};
 use arrow::compute::kernels::concat_elements::concat_elements_utf8;
-use arrow::datatypes::{DataType, Schema};
+use arrow::datatypes::{
+    DataType, Decimal128Type, Float32Type, Float64Type, Int16Type, Int32Type, Int64Type, Int8Type, Schema,
+};
 use datafusion::common::{internal_err, Result as DfResult, ScalarValue};
 use datafusion::logical_expr::{ColumnarValue, ScalarUDF};
 use datafusion::physical_expr::{PhysicalExpr, ScalarFunctionExpr};
-use datafusion_comet_spark_expr::create_negate_expr;
+use datafusion_comet_spark_expr::{create_negate_expr, spark_isnan, spark_murmur3_hash, spark_xxhash64};
 
 use super::type_of;
 use crate::error::{Result, ThermiteError};
@@ -49,6 +51,18 @@ pub(super) fn build(name: &str, args: Vec<Arc<dyn PhysicalExpr>>, input: &Schema
             Ok(Arc::new(SparkFunction { kind: Kind::Substring, args }))
         }
         "concat" => Ok(Arc::new(SparkFunction { kind: Kind::Concat, args })),
+        // Spark's `hash` (Murmur3 x86_32, seed 42) and `xxhash64` (seed 42), bit-identical.
+        "hash" => Ok(Arc::new(SparkFunction { kind: Kind::Murmur3, args })),
+        "xxhash64" => Ok(Arc::new(SparkFunction { kind: Kind::XxHash64, args })),
+        "isnan" => arity(1).map(|_| Arc::new(SparkFunction { kind: Kind::IsNaN, args }) as _),
+        "abs" => {
+            arity(1)?;
+            let t = type_of(&args[0], input)?;
+            if !(t.is_integer() || t.is_floating() || matches!(t, DataType::Decimal128(..))) {
+                return Err(ThermiteError::plan(format!("abs of {t}")));
+            }
+            Ok(Arc::new(SparkFunction { kind: Kind::Abs, args }))
+        }
         other => Err(ThermiteError::plan(format!("function `{other}` is not supported natively"))),
     }
 }
@@ -59,9 +73,18 @@ enum Kind {
     Substring,
     /// Spark's `concat` of strings: NULL if any argument is NULL.
     Concat,
+    Murmur3,
+    XxHash64,
+    /// NULL is not NaN: false.
+    IsNaN,
+    /// Legacy mode: abs(MIN) is MIN, as the JVM's `Math.abs`.
+    Abs,
 }
 
-/// The string functions whose Spark semantics no library kernel has.
+/// Seed of Spark's `hash` and `xxhash64` (and of its hash partitioning).
+const SPARK_HASH_SEED: i32 = 42;
+
+/// Functions whose Spark semantics no DataFusion function has: ours, or Comet's kernels.
 #[derive(Debug, Eq)]
 struct SparkFunction {
     kind: Kind,
@@ -94,11 +117,20 @@ impl PhysicalExpr for SparkFunction {
         self
     }
 
-    fn data_type(&self, _input: &Schema) -> DfResult<DataType> {
-        Ok(DataType::Utf8)
+    fn data_type(&self, input: &Schema) -> DfResult<DataType> {
+        Ok(match self.kind {
+            Kind::Substring | Kind::Concat => DataType::Utf8,
+            Kind::Murmur3 => DataType::Int32,
+            Kind::XxHash64 => DataType::Int64,
+            Kind::IsNaN => DataType::Boolean,
+            Kind::Abs => self.args[0].data_type(input)?,
+        })
     }
 
     fn nullable(&self, input: &Schema) -> DfResult<bool> {
+        if matches!(self.kind, Kind::Murmur3 | Kind::XxHash64 | Kind::IsNaN) {
+            return Ok(false);
+        }
         for a in &self.args {
             if a.nullable(input)? {
                 return Ok(true);
@@ -109,8 +141,25 @@ impl PhysicalExpr for SparkFunction {
 
     fn evaluate(&self, batch: &arrow::record_batch::RecordBatch) -> DfResult<ColumnarValue> {
         let rows = batch.num_rows();
-        let args = self.args.iter().map(|a| a.evaluate(batch)?.into_array(rows)).collect::<DfResult<Vec<ArrayRef>>>()?;
+        let values = self.args.iter().map(|a| a.evaluate(batch)).collect::<DfResult<Vec<ColumnarValue>>>()?;
+        match self.kind {
+            Kind::Murmur3 | Kind::XxHash64 => {
+                let mut values = values;
+                let result = if self.kind == Kind::Murmur3 {
+                    values.push(ColumnarValue::Scalar(ScalarValue::Int32(Some(SPARK_HASH_SEED))));
+                    spark_murmur3_hash(&values)?
+                } else {
+                    values.push(ColumnarValue::Scalar(ScalarValue::Int64(Some(SPARK_HASH_SEED as i64))));
+                    spark_xxhash64(&values)?
+                };
+                return Ok(ColumnarValue::Array(result.into_array(rows)?));
+            }
+            Kind::IsNaN => return Ok(ColumnarValue::Array(spark_isnan(&values)?.into_array(rows)?)),
+            _ => {}
+        }
+        let args = values.into_iter().map(|v| v.into_array(rows)).collect::<DfResult<Vec<ArrayRef>>>()?;
         let result: ArrayRef = match self.kind {
+            Kind::Abs => abs(&args[0])?,
             Kind::Substring => Arc::new(substring(args[0].as_string::<i32>(), args[1].as_primitive(), args[2].as_primitive())),
             Kind::Concat => match args.split_first() {
                 None => ScalarValue::Utf8(Some(String::new())).to_array_of_size(rows)?,
@@ -122,6 +171,7 @@ impl PhysicalExpr for SparkFunction {
                     Arc::new(acc)
                 }
             },
+            Kind::Murmur3 | Kind::XxHash64 | Kind::IsNaN => unreachable!("evaluated above"),
         };
         if result.len() != rows {
             return internal_err!("{} returned {} rows for {rows}", self, result.len());
@@ -140,6 +190,27 @@ impl PhysicalExpr for SparkFunction {
     fn fmt_sql(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{self}")
     }
+}
+
+fn abs(values: &ArrayRef) -> DfResult<ArrayRef> {
+    macro_rules! wrapping {
+        ($t:ty) => {
+            Arc::new(values.as_primitive::<$t>().unary::<_, $t>(|v| v.wrapping_abs())) as ArrayRef
+        };
+    }
+    Ok(match values.data_type() {
+        DataType::Int8 => wrapping!(Int8Type),
+        DataType::Int16 => wrapping!(Int16Type),
+        DataType::Int32 => wrapping!(Int32Type),
+        DataType::Int64 => wrapping!(Int64Type),
+        DataType::Float32 => Arc::new(values.as_primitive::<Float32Type>().unary::<_, Float32Type>(f32::abs)),
+        DataType::Float64 => Arc::new(values.as_primitive::<Float64Type>().unary::<_, Float64Type>(f64::abs)),
+        // A decimal's magnitude always fits its own precision.
+        DataType::Decimal128(..) => Arc::new(
+            values.as_primitive::<Decimal128Type>().unary::<_, Decimal128Type>(|v| v.wrapping_abs()).with_data_type(values.data_type().clone()),
+        ),
+        other => return internal_err!("abs of {other}"),
+    })
 }
 
 /// Spark's `UTF8String.substringSQL` over characters.

@@ -1,5 +1,6 @@
 package dev.thermite
 
+import org.junit.Assert.assertTrue
 import org.junit.Test
 
 /** Each supported expression over the edge-value table, Thermite off vs on. */
@@ -134,6 +135,19 @@ class ExpressionSuite extends ThermiteTestBase {
     }
     project("substr(str, 2)", "substring(concat(str, str), 3, 4)")
     where("startswith(str, 'a') or endswith(str, 'c') or contains(str, 'x')")
+  }
+
+  @Test def hashesAreSparksBitForBit(): Unit = {
+    for (c <- TestData.schema.fieldNames.filterNot(Set("dec30", "dec38"))) project(s"hash($c)", s"xxhash64($c)")
+    project("hash(i, str, d, dec15)", "xxhash64(l, date, ts, bool)", "hash(null)", "hash(b, s, f, bin, ntz)")
+    // Decimals wider than 18 digits hash through Spark's BigInteger bytes: they stay in Spark.
+    val df = checkSql(s"SELECT hash(dec38) FROM $table", Seq("ThermiteScanExec"))
+    assertTrue(Thermite.explainFallback(df).contains("decimal(38,0)"))
+  }
+
+  @Test def absAndIsNaN(): Unit = {
+    for (c <- integral ++ floating ++ decimals) project(s"abs($c)")
+    project("isnan(d)", "isnan(f)", "isnan(cast(null as double))")
   }
 
   @Test def negation(): Unit = {

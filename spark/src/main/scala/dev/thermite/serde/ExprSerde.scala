@@ -60,7 +60,11 @@ object ExprSerde {
     classOf[EndsWith] -> Functions,
     classOf[Contains] -> Functions,
     classOf[Substring] -> Functions,
-    classOf[Concat] -> Functions)
+    classOf[Concat] -> Functions,
+    classOf[Murmur3Hash] -> Functions,
+    classOf[XxHash64] -> Functions,
+    classOf[IsNaN] -> Functions,
+    classOf[Abs] -> Functions)
 
   def convert(e: Expression, ctx: ExprContext): Either[String, proto.Expr] = {
     converters.get(e.getClass) match {

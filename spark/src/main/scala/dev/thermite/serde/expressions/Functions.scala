@@ -4,7 +4,7 @@ import dev.thermite.proto
 import dev.thermite.serde.{ExprContext, ExprConverter, ExprSerde}
 
 import org.apache.spark.sql.catalyst.expressions._
-import org.apache.spark.sql.types.{IntegerType, StringType}
+import org.apache.spark.sql.types.{DecimalType, IntegerType, StringType}
 
 // Catalyst has expressions named Left and Right; these are Either's.
 import scala.util.{Left, Right}
@@ -23,9 +23,26 @@ object Functions extends ExprConverter {
       if (str.dataType != StringType) Left("`substring` of binary is not supported")
       else if (pos.dataType != IntegerType || len.dataType != IntegerType) Left("`substring` with non-int positions")
       else function("substring", Seq(str, pos, len), ctx)
+    case h: Murmur3Hash =>
+      if (h.seed != 42) Left("`hash` with a seed other than 42") else hash("hash", h.children, ctx)
+    case h: XxHash64 =>
+      if (h.seed != 42L) Left("`xxhash64` with a seed other than 42") else hash("xxhash64", h.children, ctx)
+    case IsNaN(c) => function("isnan", Seq(c), ctx)
+    case a: Abs =>
+      if (a.failOnError) Left("`abs` in ANSI mode is not supported") else function("abs", Seq(a.child), ctx)
     case u: UnaryMinus =>
       if (u.failOnError) Left("`negative` in ANSI mode is not supported") else function("negate", Seq(u.child), ctx)
   }
+
+  /**
+   * Spark hashes a decimal wider than 18 digits through its unscaled BigInteger's bytes, which
+   * the native kernel does not reproduce: those stay in Spark.
+   */
+  private def hash(name: String, args: Seq[Expression], ctx: ExprContext): Either[String, proto.Expr] =
+    args.find(a => a.dataType.isInstanceOf[DecimalType] && a.dataType.asInstanceOf[DecimalType].precision > 18) match {
+      case Some(a) => Left(s"`$name` of ${a.dataType.catalogString} is not supported")
+      case None => function(name, args, ctx)
+    }
 
   /** Functions of strings only: binary arguments (Spark's byte semantics) stay in Spark. */
   private def strings(name: String, args: Seq[Expression], ctx: ExprContext): Either[String, proto.Expr] =
