@@ -20,8 +20,7 @@ use crate::proto;
 use crate::proto::expr::Kind;
 use crate::types::{required, to_scalar};
 
-pub use arithmetic::SparkArithmetic;
-pub use comparison::{normalize_float, NormalizeFloat, SparkComparison};
+pub use comparison::NormalizeFloat;
 
 /// What expressions need from the session.
 #[derive(Debug, Clone)]
