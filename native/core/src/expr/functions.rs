@@ -6,7 +6,7 @@ use std::fmt;
 use std::hash::Hash;
 use std::sync::Arc;
 
-use arrow::array::{Array, ArrayRef, AsArray, Int32Array, StringArray};
+use arrow::array::{Array, ArrayRef, AsArray, Float64Array, Int32Array, StringArray};
 use arrow::compute::kernels::concat_elements::concat_elements_utf8;
 use arrow::datatypes::{
     DataType, Decimal128Type, Float32Type, Float64Type, Int16Type, Int32Type, Int64Type, Int8Type, Schema,
@@ -55,6 +55,24 @@ pub(super) fn build(name: &str, args: Vec<Arc<dyn PhysicalExpr>>, input: &Schema
         "hash" => Ok(Arc::new(SparkFunction { kind: Kind::Murmur3, args })),
         "xxhash64" => Ok(Arc::new(SparkFunction { kind: Kind::XxHash64, args })),
         "isnan" => arity(1).map(|_| Arc::new(SparkFunction { kind: Kind::IsNaN, args }) as _),
+        "sqrt" | "exp" | "ln" | "log10" | "log2" | "signum" | "pow" => {
+            arity(if name == "pow" { 2 } else { 1 })?;
+            for arg in &args {
+                if type_of(arg, input)? != DataType::Float64 {
+                    return Err(ThermiteError::plan(format!("{name} takes doubles")));
+                }
+            }
+            let op = match name {
+                "sqrt" => MathOp::Sqrt,
+                "exp" => MathOp::Exp,
+                "ln" => MathOp::Ln,
+                "log10" => MathOp::Log10,
+                "log2" => MathOp::Log2,
+                "signum" => MathOp::Signum,
+                _ => MathOp::Pow,
+            };
+            Ok(Arc::new(SparkFunction { kind: Kind::Math(op), args }))
+        }
         "abs" => {
             arity(1)?;
             let t = type_of(&args[0], input)?;
@@ -79,6 +97,22 @@ enum Kind {
     IsNaN,
     /// Legacy mode: abs(MIN) is MIN, as the JVM's `Math.abs`.
     Abs,
+    /// Functions of doubles (Spark casts their arguments to double).
+    Math(MathOp),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum MathOp {
+    Sqrt,
+    Exp,
+    /// Spark's logarithms are NULL at and below zero.
+    Ln,
+    Log10,
+    /// As Spark computes it: ln(x) / ln(2).
+    Log2,
+    /// Zeros and NaN keep their value (Rust's `signum(0.0)` is 1.0, the JVM's is 0.0).
+    Signum,
+    Pow,
 }
 
 /// Seed of Spark's `hash` and `xxhash64` (and of its hash partitioning).
@@ -124,6 +158,7 @@ impl PhysicalExpr for SparkFunction {
             Kind::XxHash64 => DataType::Int64,
             Kind::IsNaN => DataType::Boolean,
             Kind::Abs => self.args[0].data_type(input)?,
+            Kind::Math(_) => DataType::Float64,
         })
     }
 
@@ -160,6 +195,7 @@ impl PhysicalExpr for SparkFunction {
         let args = values.into_iter().map(|v| v.into_array(rows)).collect::<DfResult<Vec<ArrayRef>>>()?;
         let result: ArrayRef = match self.kind {
             Kind::Abs => abs(&args[0])?,
+            Kind::Math(op) => math(op, &args),
             Kind::Substring => Arc::new(substring(args[0].as_string::<i32>(), args[1].as_primitive(), args[2].as_primitive())),
             Kind::Concat => match args.split_first() {
                 None => ScalarValue::Utf8(Some(String::new())).to_array_of_size(rows)?,
@@ -190,6 +226,24 @@ impl PhysicalExpr for SparkFunction {
     fn fmt_sql(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{self}")
     }
+}
+
+fn math(op: MathOp, args: &[ArrayRef]) -> ArrayRef {
+    let x = args[0].as_primitive::<Float64Type>();
+    let log = |f: fn(f64) -> f64| -> Float64Array { x.unary_opt(move |v| if v <= 0.0 { None } else { Some(f(v)) }) };
+    let result: Float64Array = match op {
+        MathOp::Sqrt => x.unary(f64::sqrt),
+        MathOp::Exp => x.unary(f64::exp),
+        MathOp::Ln => log(f64::ln),
+        MathOp::Log10 => log(f64::log10),
+        MathOp::Log2 => log(|v| v.ln() / std::f64::consts::LN_2),
+        MathOp::Signum => x.unary(|v| if v == 0.0 || v.is_nan() { v } else { v.signum() }),
+        MathOp::Pow => {
+            let y = args[1].as_primitive::<Float64Type>();
+            x.iter().zip(y.iter()).map(|(a, b)| Some(a?.powf(b?))).collect()
+        }
+    };
+    Arc::new(result)
 }
 
 fn abs(values: &ArrayRef) -> DfResult<ArrayRef> {

@@ -150,6 +150,15 @@ class ExpressionSuite extends ThermiteTestBase {
     project("isnan(d)", "isnan(f)", "isnan(cast(null as double))")
   }
 
+  /** libm and the JVM's StrictMath may differ in the last place: within the suite's tolerance. */
+  @Test def mathFunctions(): Unit = {
+    for (c <- Seq("d", "f", "i", "l", "dec15")) {
+      project(s"sqrt($c)", s"exp($c)", s"ln($c)", s"log10($c)", s"log2($c)", s"signum($c)", s"pow($c, 2)",
+        s"pow(2, $c)", s"pow($c, 0.5)")
+    }
+    project("ln(0.0d)", "ln(-0.0d)", "log2(8.0d)", "signum(-0.0d)", "pow(d, d)", "pow(-8.0d, 1.0d / 3)")
+  }
+
   @Test def negation(): Unit = {
     for (c <- integral ++ floating ++ decimals) project(s"-$c", s"-(-$c)")
   }

@@ -64,7 +64,14 @@ object ExprSerde {
     classOf[Murmur3Hash] -> Functions,
     classOf[XxHash64] -> Functions,
     classOf[IsNaN] -> Functions,
-    classOf[Abs] -> Functions)
+    classOf[Abs] -> Functions,
+    classOf[Sqrt] -> Functions,
+    classOf[Exp] -> Functions,
+    classOf[Log] -> Functions,
+    classOf[Log10] -> Functions,
+    classOf[Log2] -> Functions,
+    classOf[Signum] -> Functions,
+    classOf[Pow] -> Functions)
 
   def convert(e: Expression, ctx: ExprContext): Either[String, proto.Expr] = {
     converters.get(e.getClass) match {

@@ -28,6 +28,13 @@ object Functions extends ExprConverter {
     case h: XxHash64 =>
       if (h.seed != 42L) Left("`xxhash64` with a seed other than 42") else hash("xxhash64", h.children, ctx)
     case IsNaN(c) => function("isnan", Seq(c), ctx)
+    case Sqrt(c) => function("sqrt", Seq(c), ctx)
+    case Exp(c) => function("exp", Seq(c), ctx)
+    case Log(c) => function("ln", Seq(c), ctx)
+    case Log10(c) => function("log10", Seq(c), ctx)
+    case Log2(c) => function("log2", Seq(c), ctx)
+    case Signum(c) => function("signum", Seq(c), ctx)
+    case Pow(l, r) => function("pow", Seq(l, r), ctx)
     case a: Abs =>
       if (a.failOnError) Left("`abs` in ANSI mode is not supported") else function("abs", Seq(a.child), ctx)
     case u: UnaryMinus =>
