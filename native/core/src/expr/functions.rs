@@ -14,7 +14,9 @@ use arrow::datatypes::{
 use datafusion::common::{internal_err, Result as DfResult, ScalarValue};
 use datafusion::logical_expr::{ColumnarValue, ScalarUDF};
 use datafusion::physical_expr::{PhysicalExpr, ScalarFunctionExpr};
-use datafusion_comet_spark_expr::{create_negate_expr, spark_isnan, spark_murmur3_hash, spark_xxhash64};
+use datafusion_comet_spark_expr::{
+    create_negate_expr, spark_ceil, spark_floor, spark_isnan, spark_murmur3_hash, spark_xxhash64,
+};
 
 use super::type_of;
 use crate::error::{Result, ThermiteError};
@@ -55,6 +57,16 @@ pub(super) fn build(name: &str, args: Vec<Arc<dyn PhysicalExpr>>, input: &Schema
         "hash" => Ok(Arc::new(SparkFunction { kind: Kind::Murmur3, args })),
         "xxhash64" => Ok(Arc::new(SparkFunction { kind: Kind::XxHash64, args })),
         "isnan" => arity(1).map(|_| Arc::new(SparkFunction { kind: Kind::IsNaN, args }) as _),
+        "floor" | "ceil" => {
+            arity(1)?;
+            match type_of(&args[0], input)? {
+                DataType::Float64 | DataType::Int64 => {}
+                DataType::Decimal128(_, s) if s > 0 => {}
+                other => return Err(ThermiteError::plan(format!("{name} of {other}"))),
+            }
+            let kind = if name == "floor" { Kind::Floor } else { Kind::Ceil };
+            Ok(Arc::new(SparkFunction { kind, args }))
+        }
         "sqrt" | "exp" | "ln" | "log10" | "log2" | "signum" | "pow" => {
             arity(if name == "pow" { 2 } else { 1 })?;
             for arg in &args {
@@ -99,6 +111,10 @@ enum Kind {
     Abs,
     /// Functions of doubles (Spark casts their arguments to double).
     Math(MathOp),
+    /// Doubles to longs (NaN to 0, saturating, as the JVM converts); decimals to
+    /// decimal(p - s + 1, 0).
+    Floor,
+    Ceil,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -159,6 +175,10 @@ impl PhysicalExpr for SparkFunction {
             Kind::IsNaN => DataType::Boolean,
             Kind::Abs => self.args[0].data_type(input)?,
             Kind::Math(_) => DataType::Float64,
+            Kind::Floor | Kind::Ceil => match self.args[0].data_type(input)? {
+                DataType::Decimal128(p, s) => DataType::Decimal128((p - s as u8 + 1).min(38), 0),
+                _ => DataType::Int64,
+            },
         })
     }
 
@@ -190,6 +210,16 @@ impl PhysicalExpr for SparkFunction {
                 return Ok(ColumnarValue::Array(result.into_array(rows)?));
             }
             Kind::IsNaN => return Ok(ColumnarValue::Array(spark_isnan(&values)?.into_array(rows)?)),
+            Kind::Floor | Kind::Ceil => {
+                let result_type = self.data_type(&batch.schema())?;
+                let values = [values[0].clone().into_array(rows).map(ColumnarValue::Array)?];
+                let result = if self.kind == Kind::Floor {
+                    spark_floor(&values, &result_type)?
+                } else {
+                    spark_ceil(&values, &result_type)?
+                };
+                return Ok(ColumnarValue::Array(result.into_array(rows)?));
+            }
             _ => {}
         }
         let args = values.into_iter().map(|v| v.into_array(rows)).collect::<DfResult<Vec<ArrayRef>>>()?;
@@ -207,7 +237,9 @@ impl PhysicalExpr for SparkFunction {
                     Arc::new(acc)
                 }
             },
-            Kind::Murmur3 | Kind::XxHash64 | Kind::IsNaN => unreachable!("evaluated above"),
+            Kind::Murmur3 | Kind::XxHash64 | Kind::IsNaN | Kind::Floor | Kind::Ceil => {
+                unreachable!("evaluated above")
+            }
         };
         if result.len() != rows {
             return internal_err!("{} returned {} rows for {rows}", self, result.len());

@@ -156,6 +156,7 @@ class ExpressionSuite extends ThermiteTestBase {
       project(s"sqrt($c)", s"exp($c)", s"ln($c)", s"log10($c)", s"log2($c)", s"signum($c)", s"pow($c, 2)",
         s"pow(2, $c)", s"pow($c, 0.5)")
     }
+    for (c <- Seq("d", "f", "l", "i", "dec5", "dec15", "dec30")) project(s"floor($c)", s"ceil($c)")
     project("ln(0.0d)", "ln(-0.0d)", "log2(8.0d)", "signum(-0.0d)", "pow(d, d)", "pow(-8.0d, 1.0d / 3)")
   }
 

@@ -65,6 +65,8 @@ object ExprSerde {
     classOf[XxHash64] -> Functions,
     classOf[IsNaN] -> Functions,
     classOf[Abs] -> Functions,
+    classOf[Floor] -> Functions,
+    classOf[Ceil] -> Functions,
     classOf[Sqrt] -> Functions,
     classOf[Exp] -> Functions,
     classOf[Log] -> Functions,

@@ -28,6 +28,8 @@ object Functions extends ExprConverter {
     case h: XxHash64 =>
       if (h.seed != 42L) Left("`xxhash64` with a seed other than 42") else hash("xxhash64", h.children, ctx)
     case IsNaN(c) => function("isnan", Seq(c), ctx)
+    case Floor(c) => function("floor", Seq(c), ctx)
+    case Ceil(c) => function("ceil", Seq(c), ctx)
     case Sqrt(c) => function("sqrt", Seq(c), ctx)
     case Exp(c) => function("exp", Seq(c), ctx)
     case Log(c) => function("ln", Seq(c), ctx)
