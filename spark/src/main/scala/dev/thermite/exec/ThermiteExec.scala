@@ -36,6 +36,11 @@ trait ThermiteExec extends SparkPlan {
   /** Metrics the native operator reports (by these names), besides rows and time. */
   protected def extraMetrics: Map[String, SQLMetric] = Map.empty
 
+  /** For operators that spill: the bytes and the number of spills native code reports. */
+  protected def spillMetrics: Map[String, SQLMetric] = Map(
+    "spilledBytes" -> SQLMetrics.createSizeMetric(sparkContext, "spill size"),
+    "spillCount" -> SQLMetrics.createMetric(sparkContext, "number of spills"))
+
   override lazy val metrics: Map[String, SQLMetric] = Map(
     "numOutputRows" -> SQLMetrics.createMetric(sparkContext, "number of output rows"),
     "nativeTimeNs" -> SQLMetrics.createNanoTimingMetric(sparkContext, "native time")) ++ extraMetrics

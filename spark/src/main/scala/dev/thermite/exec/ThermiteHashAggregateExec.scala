@@ -6,7 +6,7 @@ import org.apache.spark.sql.catalyst.expressions.{Attribute, SortOrder}
 import org.apache.spark.sql.catalyst.plans.physical.{Distribution, Partitioning}
 import org.apache.spark.sql.execution.{SparkPlan, UnaryExecNode}
 import org.apache.spark.sql.execution.aggregate.HashAggregateExec
-import org.apache.spark.sql.execution.metric.{SQLMetric, SQLMetrics}
+import org.apache.spark.sql.execution.metric.SQLMetric
 
 /**
  * Spark's `HashAggregateExec`, run natively in the same mode, with the same input and output
@@ -16,9 +16,7 @@ import org.apache.spark.sql.execution.metric.{SQLMetric, SQLMetrics}
 case class ThermiteHashAggregateExec(original: HashAggregateExec, aggregate: proto.Aggregate, child: SparkPlan)
     extends UnaryExecNode with ThermiteExec {
   override def nodeName: String = "ThermiteHashAggregateExec"
-  override protected def extraMetrics: Map[String, SQLMetric] = Map(
-    "spilledBytes" -> SQLMetrics.createSizeMetric(sparkContext, "spill size"),
-    "spillCount" -> SQLMetrics.createMetric(sparkContext, "number of spills"))
+  override protected def extraMetrics: Map[String, SQLMetric] = spillMetrics
   override def output: Seq[Attribute] = original.output
   override def outputPartitioning: Partitioning = original.outputPartitioning
   override def outputOrdering: Seq[SortOrder] = Nil

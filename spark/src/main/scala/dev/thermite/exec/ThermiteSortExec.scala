@@ -7,15 +7,13 @@ import dev.thermite.proto
 import org.apache.spark.sql.catalyst.expressions.{Attribute, SortOrder}
 import org.apache.spark.sql.catalyst.plans.physical.{Distribution, Partitioning}
 import org.apache.spark.sql.execution.{SortExec, SparkPlan, UnaryExecNode}
-import org.apache.spark.sql.execution.metric.{SQLMetric, SQLMetrics}
+import org.apache.spark.sql.execution.metric.SQLMetric
 
 /** Spark's `SortExec`, run natively per partition (a global sort's range exchange is below). */
 case class ThermiteSortExec(original: SortExec, keys: Seq[proto.SortKey], child: SparkPlan)
     extends UnaryExecNode with ThermiteExec {
   override def nodeName: String = "ThermiteSortExec"
-  override protected def extraMetrics: Map[String, SQLMetric] = Map(
-    "spilledBytes" -> SQLMetrics.createSizeMetric(sparkContext, "spill size"),
-    "spillCount" -> SQLMetrics.createMetric(sparkContext, "number of spills"))
+  override protected def extraMetrics: Map[String, SQLMetric] = spillMetrics
   override def output: Seq[Attribute] = child.output
   override def outputOrdering: Seq[SortOrder] = original.outputOrdering
   override def outputPartitioning: Partitioning = child.outputPartitioning
