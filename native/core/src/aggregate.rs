@@ -187,6 +187,11 @@ fn over_input(
     Ok((Arc::new(exec), exprs))
 }
 
+/// The first `keys` columns of `schema`, named as grouping keys.
+fn key_columns(schema: &Schema, keys: usize) -> Vec<(Arc<dyn PhysicalExpr>, String)> {
+    (0..keys).map(|i| (Arc::new(Column::new(schema.field(i).name(), i)) as _, format!("key_{i}"))).collect()
+}
+
 /// Keys, then each call's Spark buffer.
 fn partial(
     aggregate: &proto::Aggregate,
@@ -198,7 +203,7 @@ fn partial(
     let (exec, exprs) = over_input(AggregateMode::Partial, aggregate, calls, input, ctx)?;
     let out = exec.schema();
     let mut projection: Vec<(Arc<dyn PhysicalExpr>, String)> =
-        (0..keys).map(|i| (Arc::new(Column::new(out.field(i).name(), i)) as _, format!("key_{i}"))).collect();
+        key_columns(&out, keys);
     let mut state_offset = keys;
     for (i, (call, expr)) in calls.iter().zip(&exprs).enumerate() {
         for (j, (position, spark_type)) in call.spark_buffer_in_state().into_iter().zip(call.spark_buffer_types()).enumerate() {
@@ -227,9 +232,7 @@ fn final_(
     let exprs = aggregate_exprs(calls, args, &raw_schema)?;
     // Spark's buffers to DataFusion's state layout.
     let in_schema = input.schema();
-    let mut projection: Vec<(Arc<dyn PhysicalExpr>, String)> = (0..keys)
-        .map(|i| (Arc::new(Column::new(in_schema.field(i).name(), i)) as _, format!("key_{i}")))
-        .collect();
+    let mut projection = key_columns(&in_schema, keys);
     let mut spark_offset = keys;
     for (call, expr) in calls.iter().zip(&exprs) {
         let state = expr.state_fields()?;
@@ -252,9 +255,7 @@ fn final_(
     }
     let state_input = Arc::new(ProjectionExec::try_new(projection, input)?);
     let state_schema = state_input.schema();
-    let group_by = PhysicalGroupBy::new_single(
-        (0..keys).map(|i| (Arc::new(Column::new(state_schema.field(i).name(), i)) as _, format!("key_{i}"))).collect(),
-    );
+    let group_by = PhysicalGroupBy::new_single(key_columns(&state_schema, keys));
     let exec = Arc::new(AggregateExec::try_new(
         AggregateMode::Final,
         group_by,

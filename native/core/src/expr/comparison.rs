@@ -142,34 +142,30 @@ impl PhysicalExpr for SparkComparison {
 #[derive(Debug, Eq)]
 pub struct NormalizeFloat {
     child: Arc<dyn PhysicalExpr>,
-    /// Also -0.0 to 0.0, not only NaNs.
-    zeros: bool,
 }
 
 // `Arc<dyn PhysicalExpr>` compares and hashes by value but cannot be derived through.
 impl PartialEq for NormalizeFloat {
     fn eq(&self, other: &Self) -> bool {
-        self.child.eq(&other.child) && self.zeros == other.zeros
+        self.child.eq(&other.child)
     }
 }
 
 impl Hash for NormalizeFloat {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
         self.child.hash(state);
-        self.zeros.hash(state);
     }
 }
 
 impl NormalizeFloat {
     pub fn wrap(child: Arc<dyn PhysicalExpr>) -> Arc<dyn PhysicalExpr> {
-        Arc::new(NormalizeFloat { child, zeros: true })
+        Arc::new(NormalizeFloat { child })
     }
-
 }
 
 impl fmt::Display for NormalizeFloat {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "normalize_float({}, zeros={})", self.child, self.zeros)
+        write!(f, "normalize_float({})", self.child)
     }
 }
 
@@ -187,7 +183,7 @@ impl PhysicalExpr for NormalizeFloat {
     }
 
     fn evaluate(&self, batch: &arrow::record_batch::RecordBatch) -> DfResult<ColumnarValue> {
-        normalize(self.child.evaluate(batch)?, self.zeros)
+        normalize_float(self.child.evaluate(batch)?)
     }
 
     fn children(&self) -> Vec<&Arc<dyn PhysicalExpr>> {
@@ -195,7 +191,7 @@ impl PhysicalExpr for NormalizeFloat {
     }
 
     fn with_new_children(self: Arc<Self>, children: Vec<Arc<dyn PhysicalExpr>>) -> DfResult<Arc<dyn PhysicalExpr>> {
-        Ok(Arc::new(NormalizeFloat { child: Arc::clone(&children[0]), zeros: self.zeros }))
+        Ok(NormalizeFloat::wrap(Arc::clone(&children[0])))
     }
 
     fn fmt_sql(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -213,12 +209,9 @@ fn datum(value: &ColumnarValue) -> DfResult<Box<dyn Datum>> {
 /// Maps every NaN to the canonical NaN and -0.0 to 0.0, so total-order kernels agree with Spark.
 /// Other types pass through untouched.
 pub fn normalize_float(value: ColumnarValue) -> DfResult<ColumnarValue> {
-    normalize(value, true)
-}
-
-fn normalize(value: ColumnarValue, zeros: bool) -> DfResult<ColumnarValue> {
-    let f64n = |v: f64| if v.is_nan() { f64::NAN } else if zeros { v + 0.0 } else { v };
-    let f32n = |v: f32| if v.is_nan() { f32::NAN } else if zeros { v + 0.0 } else { v };
+    // x + 0.0 turns -0.0 into 0.0 and leaves every other number as it is.
+    let f64n = |v: f64| if v.is_nan() { f64::NAN } else { v + 0.0 };
+    let f32n = |v: f32| if v.is_nan() { f32::NAN } else { v + 0.0 };
     Ok(match value {
         ColumnarValue::Scalar(ScalarValue::Float64(v)) => ColumnarValue::Scalar(ScalarValue::Float64(v.map(f64n))),
         ColumnarValue::Scalar(ScalarValue::Float32(v)) => ColumnarValue::Scalar(ScalarValue::Float32(v.map(f32n))),

@@ -97,7 +97,12 @@ impl ParquetScanExec {
     }
 
     /// A DataFusion scan of one file split; its errors name the file.
-    fn open(&self, file: &ScanFile, context: &Arc<TaskContext>) -> Result<SendableRecordBatchStream> {
+    fn open(
+        &self,
+        file: &ScanFile,
+        source: &Arc<dyn FileSource>,
+        context: &Arc<TaskContext>,
+    ) -> Result<SendableRecordBatchStream> {
         let io_error = |message: String| {
             ThermiteError {
                 kind: ErrorKind::Io,
@@ -115,7 +120,7 @@ impl ParquetScanExec {
         let config = FileScanConfigBuilder::new(
             ObjectStoreUrl::local_filesystem(),
             Arc::clone(&self.data_schema),
-            self.parquet_source()?,
+            Arc::clone(source),
         )
         .with_file(partitioned)
         .with_table_partition_cols(self.partition_fields.clone())
@@ -187,7 +192,9 @@ impl ExecutionPlan for ParquetScanExec {
     }
 
     fn execute(&self, _partition: usize, context: Arc<TaskContext>) -> Result<SendableRecordBatchStream> {
-        let streams: Vec<Result<SendableRecordBatchStream>> = self.files.iter().map(|f| self.open(f, &context)).collect();
+        let source = self.parquet_source()?;
+        let streams: Vec<Result<SendableRecordBatchStream>> =
+            self.files.iter().map(|f| self.open(f, &source, &context)).collect();
         let batches = stream::iter(streams).try_flatten();
         // Empty batches carry nothing to Spark; skip them rather than cross JNI for nothing.
         let batches = batches.try_filter(|b| futures::future::ready(b.num_rows() > 0));

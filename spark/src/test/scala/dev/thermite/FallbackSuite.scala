@@ -52,6 +52,7 @@ class FallbackSuite extends ThermiteTestBase {
     assertTrue(reasons(df).values.exists(_.contains("file format")))
   }
 
+  /** Planning with the fallback log on still converts and answers; the log text is not checked. */
   @Test def explainFallbackLogging(): Unit = {
     withConf(ThermiteConf.ExplainFallback -> "true") {
       checkNative(spark.read.parquet(path).selectExpr("id", "md5(str)"), Seq("ThermiteScanExec"))

@@ -9,7 +9,6 @@ import org.apache.spark.sql.catalyst.expressions.{EvalMode, Expression}
 import org.apache.spark.sql.catalyst.expressions.aggregate._
 import org.apache.spark.sql.execution.SparkPlan
 import org.apache.spark.sql.execution.aggregate.HashAggregateExec
-import org.apache.spark.sql.internal.SQLConf
 import org.apache.spark.sql.types.{DecimalType, DoubleType, FloatType, NumericType}
 
 /**
@@ -23,9 +22,9 @@ object AggregateConverter extends OperatorConverter {
     val agg = node.asInstanceOf[HashAggregateExec]
     val modes = agg.aggregateExpressions.map(_.mode).distinct
     val child = agg.child
-    lazy val inputCtx = ExprContext(child.output, SQLConf.get)
+    lazy val inputCtx = ExprContext(child.output)
     lazy val resultCtx =
-      ExprContext(agg.groupingExpressions.map(_.toAttribute) ++ agg.aggregateAttributes, SQLConf.get)
+      ExprContext(agg.groupingExpressions.map(_.toAttribute) ++ agg.aggregateAttributes)
     for {
       _ <- OperatorSerde.nativeOrRowChildren(agg)
       _ <- if (agg.aggregateExpressions.exists(_.isDistinct)) Left("distinct aggregates are not supported yet")

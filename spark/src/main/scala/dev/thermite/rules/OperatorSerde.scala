@@ -58,7 +58,7 @@ object OperatorSerde {
         }
     }
 
-  def exprContext(node: SparkPlan): ExprContext = ExprContext(node.children.flatMap(_.output), SQLConf.get)
+  def exprContext(node: SparkPlan): ExprContext = ExprContext(node.children.flatMap(_.output))
 }
 
 object FilterConverter extends OperatorConverter {
@@ -165,7 +165,7 @@ object ParquetScanConverter extends OperatorConverter {
    * left out: Parquet statistics do not order NaN as Spark does.
    */
   private def pruningFilters(filters: Seq[Expression], dataColumns: Seq[Attribute]): Seq[proto.Expr] = {
-    val ctx = ExprContext(dataColumns, SQLConf.get)
+    val ctx = ExprContext(dataColumns)
     filters
       .filterNot(_.references.exists(a => a.dataType == FloatType || a.dataType == DoubleType))
       .flatMap(f => ExprSerde.convert(f, ctx).toOption)

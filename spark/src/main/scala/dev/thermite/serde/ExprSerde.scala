@@ -8,10 +8,9 @@ import org.apache.spark.sql.catalyst.optimizer.NormalizeNaNAndZero
 
 // Catalyst has expressions named Left and Right; these are Either's.
 import scala.util.{Left, Right}
-import org.apache.spark.sql.internal.SQLConf
 
-/** What converting an expression needs: the operator's input columns and the session. */
-case class ExprContext(input: Seq[Attribute], conf: SQLConf)
+/** What converting an expression needs: the operator's input columns. */
+case class ExprContext(input: Seq[Attribute])
 
 /** Converts one family of Catalyst expressions; `Left` says why one cannot be native. */
 trait ExprConverter {
