@@ -52,24 +52,28 @@ pub fn build_plan(op: &proto::Operator, ctx: &PlannerContext) -> Result<Arc<dyn 
         }
         Kind::Sort(sort) => {
             let input = build_plan(required(&sort.input, "a sort input")?, ctx)?;
-            let schema = input.schema();
-            let keys = sort
-                .keys
-                .iter()
-                .map(|k| {
-                    let expr = build_expr(required(&k.expr, "a sort key")?, &schema, &ctx.expr)?;
-                    // Spark orders -0.0 with 0.0 and every NaN as one value, above all others.
-                    let expr = if expr.data_type(&schema)?.is_floating() { NormalizeFloat::wrap(expr) } else { expr };
-                    Ok(PhysicalSortExpr::new(expr, SortOptions { descending: !k.ascending, nulls_first: k.nulls_first }))
-                })
-                .collect::<Result<Vec<_>>>()?;
-            let ordering = LexOrdering::new(keys).ok_or_else(|| ThermiteError::plan("a sort without keys"))?;
+            let ordering = sort_ordering(&sort.keys, &input.schema(), &ctx.expr)?;
             Ok(OperatorContextExec::wrap("ThermiteSortExec", Arc::new(SortExec::new(ordering, input))))
+        }
+        Kind::TakeOrdered(take) => {
+            let input = build_plan(required(&take.input, "a take-ordered input")?, ctx)?;
+            let schema = input.schema();
+            let ordering = sort_ordering(&take.keys, &schema, &ctx.expr)?;
+            let (limit, offset) = (non_negative(take.limit)?, non_negative(take.offset)?);
+            let mut plan: Arc<dyn ExecutionPlan> = Arc::new(SortExec::new(ordering, input).with_fetch(Some(limit)));
+            if offset > 0 {
+                plan = Arc::new(GlobalLimitExec::new(plan, offset, Some(limit.saturating_sub(offset))));
+            }
+            if !take.projection.is_empty() {
+                plan = Arc::new(ProjectionExec::try_new(projection(&take.projection, &schema, &ctx.expr)?, plan)?);
+            }
+            Ok(OperatorContextExec::wrap("ThermiteTakeOrderedAndProjectExec", plan))
         }
         Kind::Limit(limit) => {
             let input = build_plan(required(&limit.input, "a limit input")?, ctx)?;
-            let fetch = usize::try_from(limit.limit).ok();
-            let skip = usize::try_from(limit.offset).unwrap_or(0);
+            let skip = non_negative(limit.offset)?;
+            // Spark's limit counts the skipped rows; negative: no limit.
+            let fetch = usize::try_from(limit.limit).ok().map(|l| l.saturating_sub(skip));
             Ok(OperatorContextExec::wrap("ThermiteLimitExec", Arc::new(GlobalLimitExec::new(input, skip, fetch))))
         }
         Kind::Aggregate(aggregate) => {
@@ -90,17 +94,31 @@ pub fn build_plan(op: &proto::Operator, ctx: &PlannerContext) -> Result<Arc<dyn 
         }
         Kind::Project(project) => {
             let input = build_plan(required(&project.input, "a project input")?, ctx)?;
-            let schema = input.schema();
-            let expressions = project
-                .expressions
-                .iter()
-                .enumerate()
-                .map(|(i, e)| Ok((build_expr(e, &schema, &ctx.expr)?, format!("col_{i}"))))
-                .collect::<Result<Vec<_>>>()?;
-            let exec = ProjectionExec::try_new(expressions, input)?;
+            let exec = ProjectionExec::try_new(projection(&project.expressions, &input.schema(), &ctx.expr)?, input)?;
             Ok(OperatorContextExec::wrap("ThermiteProjectExec", Arc::new(exec)))
         }
     }
+}
+
+fn projection(exprs: &[proto::Expr], schema: &Schema, ctx: &ExprContext) -> Result<Vec<(Arc<dyn PhysicalExpr>, String)>> {
+    exprs.iter().enumerate().map(|(i, e)| Ok((build_expr(e, schema, ctx)?, format!("col_{i}")))).collect()
+}
+
+/// Spark's sort order: -0.0 with 0.0 and every NaN as one value, above all others.
+fn sort_ordering(keys: &[proto::SortKey], schema: &Schema, ctx: &ExprContext) -> Result<LexOrdering> {
+    let keys = keys
+        .iter()
+        .map(|k| {
+            let expr = build_expr(required(&k.expr, "a sort key")?, schema, ctx)?;
+            let expr = if expr.data_type(schema)?.is_floating() { NormalizeFloat::wrap(expr) } else { expr };
+            Ok(PhysicalSortExpr::new(expr, SortOptions { descending: !k.ascending, nulls_first: k.nulls_first }))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    LexOrdering::new(keys).ok_or_else(|| ThermiteError::plan("a sort without keys"))
+}
+
+fn non_negative(n: i64) -> Result<usize> {
+    usize::try_from(n).map_err(|_| ThermiteError::plan(format!("a row count of {n}")))
 }
 
 fn parquet_scan(scan: &proto::ParquetScan, ctx: &PlannerContext) -> Result<Arc<dyn ExecutionPlan>> {

@@ -14,8 +14,10 @@ use arrow::datatypes::{
 use datafusion::common::{internal_err, Result as DfResult, ScalarValue};
 use datafusion::logical_expr::{ColumnarValue, ScalarUDF};
 use datafusion::physical_expr::{PhysicalExpr, ScalarFunctionExpr};
+use datafusion::physical_expr::expressions::Literal;
 use datafusion_comet_spark_expr::{
-    create_negate_expr, spark_ceil, spark_floor, spark_isnan, spark_murmur3_hash, spark_xxhash64,
+    create_negate_expr, spark_ceil, spark_floor, spark_isnan, spark_make_decimal, spark_murmur3_hash,
+    spark_unscaled_value, spark_xxhash64,
 };
 
 use super::type_of;
@@ -93,6 +95,23 @@ pub(super) fn build(name: &str, args: Vec<Arc<dyn PhysicalExpr>>, input: &Schema
             }
             Ok(Arc::new(SparkFunction { kind: Kind::Abs, args }))
         }
+        // Spark's optimizer sums small decimals as their unscaled longs.
+        "unscaled_value" => {
+            arity(1)?;
+            match type_of(&args[0], input)? {
+                DataType::Decimal128(p, _) if p <= 18 => Ok(Arc::new(SparkFunction { kind: Kind::UnscaledValue, args })),
+                other => Err(ThermiteError::plan(format!("unscaled_value of {other}"))),
+            }
+        }
+        "make_decimal" => {
+            arity(3)?;
+            let (precision, scale) = (literal_int(&args[1])?, literal_int(&args[2])?);
+            let (precision, scale) = match (u8::try_from(precision), i8::try_from(scale)) {
+                (Ok(p), Ok(s)) if (1..=38).contains(&p) && (0..=p as i8).contains(&s) => (p, s),
+                _ => return Err(ThermiteError::plan(format!("make_decimal to decimal({precision}, {scale})"))),
+            };
+            Ok(Arc::new(SparkFunction { kind: Kind::MakeDecimal(precision, scale), args: vec![Arc::clone(&args[0])] }))
+        }
         other => Err(ThermiteError::plan(format!("function `{other}` is not supported natively"))),
     }
 }
@@ -115,6 +134,10 @@ enum Kind {
     /// decimal(p - s + 1, 0).
     Floor,
     Ceil,
+    /// A decimal of at most 18 digits as its unscaled long.
+    UnscaledValue,
+    /// A long as the unscaled value of decimal(p, s); NULL when it has more than p digits.
+    MakeDecimal(u8, i8),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -129,6 +152,14 @@ enum MathOp {
     /// Zeros and NaN keep their value (Rust's `signum(0.0)` is 1.0, the JVM's is 0.0).
     Signum,
     Pow,
+}
+
+/// The value of an int literal argument (a function's fixed parameter).
+fn literal_int(arg: &Arc<dyn PhysicalExpr>) -> Result<i32> {
+    match arg.as_any().downcast_ref::<Literal>().map(Literal::value) {
+        Some(ScalarValue::Int32(Some(v))) => Ok(*v),
+        _ => Err(ThermiteError::plan(format!("expected an int literal, got {arg}"))),
+    }
 }
 
 /// Seed of Spark's `hash` and `xxhash64` (and of its hash partitioning).
@@ -175,6 +206,8 @@ impl PhysicalExpr for SparkFunction {
             Kind::IsNaN => DataType::Boolean,
             Kind::Abs => self.args[0].data_type(input)?,
             Kind::Math(_) => DataType::Float64,
+            Kind::UnscaledValue => DataType::Int64,
+            Kind::MakeDecimal(p, s) => DataType::Decimal128(p, s),
             Kind::Floor | Kind::Ceil => match self.args[0].data_type(input)? {
                 DataType::Decimal128(p, s) => DataType::Decimal128((p - s as u8 + 1).min(38), 0),
                 _ => DataType::Int64,
@@ -210,6 +243,8 @@ impl PhysicalExpr for SparkFunction {
                 return Ok(ColumnarValue::Array(result.into_array(rows)?));
             }
             Kind::IsNaN => return Ok(ColumnarValue::Array(spark_isnan(&values)?.into_array(rows)?)),
+            Kind::UnscaledValue => return spark_unscaled_value(&values),
+            Kind::MakeDecimal(p, s) => return spark_make_decimal(&values, &DataType::Decimal128(p, s)),
             Kind::Floor | Kind::Ceil => {
                 let result_type = self.data_type(&batch.schema())?;
                 let values = [values[0].clone().into_array(rows).map(ColumnarValue::Array)?];
@@ -237,9 +272,13 @@ impl PhysicalExpr for SparkFunction {
                     Arc::new(acc)
                 }
             },
-            Kind::Murmur3 | Kind::XxHash64 | Kind::IsNaN | Kind::Floor | Kind::Ceil => {
-                unreachable!("evaluated above")
-            }
+            Kind::Murmur3
+            | Kind::XxHash64
+            | Kind::IsNaN
+            | Kind::Floor
+            | Kind::Ceil
+            | Kind::UnscaledValue
+            | Kind::MakeDecimal(..) => unreachable!("evaluated above"),
         };
         if result.len() != rows {
             return internal_err!("{} returned {} rows for {rows}", self, result.len());

@@ -64,6 +64,34 @@ class SortLimitSuite extends ThermiteTestBase {
       checkNative(spark.read.parquet(path).where("i is not null").limit(n).selectExpr("id", "str").where("id % 2 = 0"),
         Seq("ThermiteScanExec", "ThermiteLimitExec"))
     }
+    // A global limit with an offset (Spark's limit counts the skipped rows) over one partition.
+    for ((n, skip) <- Seq((10, 3), (1, 0), (5, 400))) {
+      checkNative(spark.read.parquet(path).coalesce(1).offset(skip).limit(n).where("id % 2 = 0"),
+        Seq("ThermiteScanExec", "ThermiteCoalesceExec", "ThermiteLimitExec"))
+    }
+  }
+
+  private val topK = Seq("ThermiteTakeOrderedAndProjectExec")
+
+  @Test def takeOrderedEveryTypeEveryDirection(): Unit = {
+    val columns = TestData.schema.fieldNames.filterNot(_ == "id")
+    for (c <- columns; dir <- Seq("asc", "desc")) {
+      checkOrdered(spark.sql(s"SELECT id, $c FROM $table ORDER BY $c $dir nulls last, id LIMIT 25"), topK)
+    }
+  }
+
+  @Test def takeOrderedWithOffsetProjectionAndNativeInputs(): Unit = {
+    checkOrdered(spark.sql(s"SELECT id, d FROM $table ORDER BY d desc, id LIMIT 10 OFFSET 5"), topK)
+    checkOrdered(spark.sql(s"SELECT id + 1 AS n, upper(str) AS u FROM $table ORDER BY str, id LIMIT 30"), topK)
+    checkOrdered(spark.sql(s"SELECT id FROM $table WHERE id < 0 ORDER BY id LIMIT 3"), topK)
+    checkOrdered(spark.sql(s"SELECT id FROM $table ORDER BY f, id LIMIT 1000"), topK)
+    // Above a native aggregate that reads an exchange.
+    for (aqe <- Seq("true", "false")) {
+      withConf("spark.sql.adaptive.enabled" -> aqe) {
+        checkOrdered(spark.sql(s"SELECT b, count(*) AS c, sum(l) FROM $table GROUP BY b ORDER BY c desc, b LIMIT 3"),
+          topK :+ "ThermiteHashAggregateExec")
+      }
+    }
   }
 }
 

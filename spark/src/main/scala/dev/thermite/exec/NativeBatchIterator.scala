@@ -10,7 +10,7 @@ import org.apache.arrow.memory.{BufferAllocator, RootAllocator}
 
 import org.apache.spark.TaskContext
 import org.apache.spark.sql.execution.metric.SQLMetric
-import org.apache.spark.sql.thermite.RowsToArrowReader
+import org.apache.spark.sql.thermite.JvmInputReader
 import org.apache.spark.thermite.SparkInternals
 import org.apache.spark.sql.vectorized.{ArrowColumnVector, ColumnVector, ColumnarBatch}
 
@@ -25,7 +25,7 @@ class NativeBatchIterator(
     taskInput: Array[Byte],
     context: TaskContext,
     nodeMetrics: Seq[Map[String, SQLMetric]],
-    jvmInputs: Seq[RowsToArrowReader] = Nil)
+    jvmInputs: Seq[JvmInputReader] = Nil)
     extends Iterator[ColumnarBatch] {
 
   private val memory = new ThermiteMemoryConsumer(SparkInternals.taskMemoryManager(context))

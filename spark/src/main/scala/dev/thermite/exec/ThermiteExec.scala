@@ -11,14 +11,15 @@ import org.apache.spark.rdd.RDD
 import org.apache.spark.sql.catalyst.InternalRow
 import org.apache.spark.sql.execution.{RowToColumnarExec, SparkPlan}
 import org.apache.spark.sql.execution.metric.{SQLMetric, SQLMetrics}
-import org.apache.spark.sql.thermite.RowsToArrowReader
+import org.apache.spark.sql.thermite.{NativeBatchesReader, RowsToArrowReader}
+import org.apache.spark.sql.types.StructType
 import org.apache.spark.sql.vectorized.ColumnarBatch
 
 /** What a native plan reads, in the order its proto refers to them. */
 class NativeInputs {
   /** Scans, whose file splits each task receives. */
   val scans: ArrayBuffer[ThermiteScanExec] = ArrayBuffer.empty
-  /** Spark operators whose rows each task streams to native code. */
+  /** Spark operators whose rows, or native sources whose batches, each task streams to native code. */
   val jvm: ArrayBuffer[SparkPlan] = ArrayBuffer.empty
 }
 
@@ -45,42 +46,64 @@ trait ThermiteExec extends SparkPlan {
     "numOutputRows" -> SQLMetrics.createMetric(sparkContext, "number of output rows"),
     "nativeTimeNs" -> SQLMetrics.createNanoTimingMetric(sparkContext, "native time")) ++ extraMetrics
 
-  /** This node and its native descendants in pre-order, the order native metrics come in. */
-  private def nativeNodes: Seq[ThermiteExec] =
-    this +: children.collect { case n: ThermiteExec => n }.flatMap(_.nativeNodes)
+  /** This node and its inlined native descendants in pre-order, the order native metrics come in. */
+  private[exec] def nativeNodes: Seq[ThermiteExec] =
+    this +: children.collect { case n: ThermiteExec if !n.isInstanceOf[ThermiteBatchSource] => n }.flatMap(_.nativeNodes)
 
   override protected def doExecute(): RDD[InternalRow] =
     throw new IllegalStateException(s"$nodeName produces columnar batches only")
 
   override protected def doExecuteColumnar(): RDD[ColumnarBatch] = {
     val inputs = new NativeInputs
-    val root = nativeOperator(inputs)
-    val conf = session.sessionState.conf
-    val batchSize = ThermiteConf.batchSize(conf)
-    val plan = proto.Plan.newBuilder()
-      .setRoot(root)
-      .setSessionTimeZone(conf.sessionLocalTimeZone)
-      .setBatchSize(batchSize)
-      .build()
-      .toByteArray
-    val metrics = nativeNodes.map(_.metrics)
+    executeNative(nativeOperator(inputs), inputs, nativeNodes.map(_.metrics))
+  }
+
+  /** Runs `root` once per partition of its one input (a scan's splits, or a JVM input's partitions). */
+  protected def executeNative(
+      root: proto.Operator,
+      inputs: NativeInputs,
+      metrics: Seq[Map[String, SQLMetric]]): RDD[ColumnarBatch] =
     (inputs.scans.toSeq, inputs.jvm.toSeq) match {
-      case (Seq(scan), Seq()) => new ThermiteRDD(sparkContext, plan, scan.taskInputs(), metrics)
-      case (Seq(), Seq(child)) =>
-        val schema = child.schema
-        val noTaskInput = proto.TaskInput.getDefaultInstance.toByteArray
-        child.execute().mapPartitions({ rows =>
-          val reader = new RowsToArrowReader(NativeBatchIterator.allocator, rows, schema, batchSize)
-          new NativeBatchIterator(plan, noTaskInput, TaskContext.get(), metrics, Seq(reader))
+      case (Seq(scan), Seq()) => new ThermiteRDD(sparkContext, serializePlan(root), scan.taskInputs(), metrics)
+      case (Seq(), Seq(source: ThermiteBatchSource)) =>
+        val (plan, schema) = (serializePlan(root), source.schema)
+        source.executeColumnar().mapPartitions({ batches =>
+          val reader = new NativeBatchesReader(NativeBatchIterator.allocator, batches, schema)
+          new NativeBatchIterator(plan, ThermiteExec.NoTaskInput, TaskContext.get(), metrics, Seq(reader))
         }, preservesPartitioning = true)
+      case (Seq(), Seq(child)) => executeNativeOverRows(root, child.execute(), child.schema, metrics)
       case (scans, jvm) =>
         throw new IllegalStateException(
           s"$nodeName: a native plan reads one scan or one Spark operator, not ${scans.size} and ${jvm.size}")
     }
+
+  /** Runs `root`, whose one input is JVM input 0, over each partition of `rows`. */
+  protected def executeNativeOverRows(
+      root: proto.Operator,
+      rows: RDD[InternalRow],
+      schema: StructType,
+      metrics: Seq[Map[String, SQLMetric]]): RDD[ColumnarBatch] = {
+    val plan = serializePlan(root)
+    val batchSize = ThermiteConf.batchSize(session.sessionState.conf)
+    rows.mapPartitions({ rows =>
+      val reader = new RowsToArrowReader(NativeBatchIterator.allocator, rows, schema, batchSize)
+      new NativeBatchIterator(plan, ThermiteExec.NoTaskInput, TaskContext.get(), metrics, Seq(reader))
+    }, preservesPartitioning = true)
   }
 
-  /** The child's operator: inlined when native, else a JVM input of its rows. */
+  private def serializePlan(root: proto.Operator): Array[Byte] = {
+    val conf = session.sessionState.conf
+    proto.Plan.newBuilder()
+      .setRoot(root)
+      .setSessionTimeZone(conf.sessionLocalTimeZone)
+      .setBatchSize(ThermiteConf.batchSize(conf))
+      .build()
+      .toByteArray
+  }
+
+  /** The child's operator: inlined when native, else a JVM input of its batches or rows. */
   protected def nativeChild(child: SparkPlan, inputs: NativeInputs): proto.Operator = child match {
+    case source: ThermiteBatchSource => jvmInput(source, inputs)
     case n: ThermiteExec => n.nativeOperator(inputs)
     // Spark puts this above row-based children of columnar nodes; Thermite converts rows itself.
     case r: RowToColumnarExec => jvmInput(r.child, inputs)
@@ -88,10 +111,27 @@ trait ThermiteExec extends SparkPlan {
     case other => throw new IllegalStateException(s"$nodeName cannot read the columnar ${other.nodeName}")
   }
 
-  private def jvmInput(plan: SparkPlan, inputs: NativeInputs): proto.Operator = {
+  protected def jvmInput(plan: SparkPlan, inputs: NativeInputs): proto.Operator = {
     val schema = SparkTypes.schema(plan.schema.fields).fold(e => throw new IllegalStateException(e), identity)
     val input = proto.JvmInput.newBuilder().setInputIndex(inputs.jvm.size).setSchema(schema)
     inputs.jvm += plan
     proto.Operator.newBuilder().setJvmInput(input).build()
   }
+}
+
+object ThermiteExec {
+  /** The task input of a plan that reads no files. */
+  val NoTaskInput: Array[Byte] = proto.TaskInput.getDefaultInstance.toByteArray
+}
+
+/**
+ * A native node whose batches come from an RDD of its own (a union, a coalesce, a gather to one
+ * partition) rather than from one native plan: a native parent reads its batches as an input
+ * instead of inlining it.
+ */
+trait ThermiteBatchSource extends ThermiteExec {
+  override def nativeOperator(inputs: NativeInputs): proto.Operator =
+    throw new IllegalStateException(s"$nodeName is read as an input, never inlined")
+
+  override private[exec] def nativeNodes: Seq[ThermiteExec] = Nil
 }

@@ -5,15 +5,16 @@ import dev.thermite.proto
 import org.apache.spark.sql.catalyst.expressions.{Attribute, SortOrder}
 import org.apache.spark.sql.catalyst.plans.physical.{Distribution, Partitioning}
 import org.apache.spark.sql.execution.{SparkPlan, UnaryExecNode}
-import org.apache.spark.sql.execution.aggregate.HashAggregateExec
+import org.apache.spark.sql.execution.aggregate.BaseAggregateExec
 import org.apache.spark.sql.execution.metric.SQLMetric
 
 /**
- * Spark's `HashAggregateExec`, run natively in the same mode, with the same input and output
- * layouts (keys then aggregation buffers between partial and final), so either side of an
+ * Spark's `HashAggregateExec` (or a `SortAggregateExec`, which Spark picks for buffers it cannot
+ * update in place), run natively as a hash aggregate in the same mode, with the same input and
+ * output layouts (keys then aggregation buffers between partial and final), so either side of an
  * exchange may run in Spark.
  */
-case class ThermiteHashAggregateExec(original: HashAggregateExec, aggregate: proto.Aggregate, child: SparkPlan)
+case class ThermiteHashAggregateExec(original: BaseAggregateExec, aggregate: proto.Aggregate, child: SparkPlan)
     extends UnaryExecNode with ThermiteExec {
   override def nodeName: String = "ThermiteHashAggregateExec"
   override protected def extraMetrics: Map[String, SQLMetric] = spillMetrics

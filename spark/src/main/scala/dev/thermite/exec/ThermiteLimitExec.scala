@@ -8,7 +8,7 @@ import org.apache.spark.sql.execution.{SparkPlan, UnaryExecNode}
 
 /**
  * Spark's `LocalLimitExec` (per partition) or `GlobalLimitExec` (over the single partition Spark
- * gathers below it), run natively: skip `offset` rows, keep `limit` (-1: all).
+ * gathers below it), run natively: rows `offset` up to `limit` (-1: all), as Spark counts them.
  */
 case class ThermiteLimitExec(original: SparkPlan, limit: Int, offset: Int, child: SparkPlan)
     extends UnaryExecNode with ThermiteExec {

@@ -1,46 +1,67 @@
 package dev.thermite.rules
 
-import dev.thermite.exec.{ThermiteExec, ThermiteHashAggregateExec}
+import dev.thermite.exec.{ThermiteExec, ThermiteHashAggregateExec, ThermiteSortExec}
 import dev.thermite.proto
 import dev.thermite.proto.AggregateCall.Function
 import dev.thermite.serde.{ExprContext, ExprSerde, SparkTypes}
 
 import org.apache.spark.sql.catalyst.expressions.{EvalMode, Expression}
 import org.apache.spark.sql.catalyst.expressions.aggregate._
-import org.apache.spark.sql.execution.SparkPlan
-import org.apache.spark.sql.execution.aggregate.HashAggregateExec
-import org.apache.spark.sql.types.{DecimalType, DoubleType, FloatType, NumericType}
+import org.apache.spark.sql.execution.{SortExec, SparkPlan}
+import org.apache.spark.sql.execution.aggregate.{BaseAggregateExec, SortAggregateExec}
+import org.apache.spark.sql.internal.SQLConf
+import org.apache.spark.sql.types.{DecimalType, NumericType}
 
 /**
- * `HashAggregateExec` in Partial, Final or Complete mode with count, sum, min, max, avg (sum
- * and avg of non-decimal numbers, in legacy mode; min and max of non-floating types; so also
- * bool_and/bool_or, which Spark rewrites to min/max), bit_and/or/xor, and the variance and
- * standard deviation family. Distinct, filtered and PartialMerge aggregates stay in Spark.
+ * `HashAggregateExec` (and `SortAggregateExec`, run as a hash aggregate) in every mode Spark
+ * plans, with count, sum and avg of numbers in legacy mode, min and max (floating point in
+ * Spark's order of NaN and -0.0; so also bool_and/bool_or, which Spark rewrites to min/max),
+ * first/last, bit_and/or/xor and the variance and standard deviation family. PartialMerge calls
+ * (alone or beside Partial ones, as Spark plans a distinct aggregate) merge their buffers.
+ * Filtered aggregates stay in Spark.
  */
 object AggregateConverter extends OperatorConverter {
   override def convert(node: SparkPlan): Either[String, ThermiteExec] = {
-    val agg = node.asInstanceOf[HashAggregateExec]
+    val agg = node.asInstanceOf[BaseAggregateExec]
     val modes = agg.aggregateExpressions.map(_.mode).distinct
-    val child = agg.child
+    // A sort aggregate's input was sorted for it alone: a hash aggregate reads it unsorted.
+    val child = agg match {
+      case _: SortAggregateExec => agg.child match {
+        case s: ThermiteSortExec => s.child
+        case s: SortExec => s.child
+        case other => other
+      }
+      case _ => agg.child
+    }
     lazy val inputCtx = ExprContext(child.output)
     lazy val resultCtx =
       ExprContext(agg.groupingExpressions.map(_.toAttribute) ++ agg.aggregateAttributes)
     for {
-      _ <- OperatorSerde.nativeOrRowChildren(agg)
-      _ <- if (agg.aggregateExpressions.exists(_.isDistinct)) Left("distinct aggregates are not supported yet")
-           else Right(())
+      _ <- OperatorSerde.nativeOrRowInputs(Seq(child))
+      // Spark deduplicates below a distinct aggregate's Partial and Final stages; elsewhere it
+      // would have to be done here.
+      _ <- if (agg.aggregateExpressions.exists(e => e.isDistinct && e.mode != Partial && e.mode != Final)) {
+             Left("distinct aggregates outside Spark's partial/final stages are not supported")
+           } else Right(())
       _ <- if (agg.aggregateExpressions.exists(_.filter.isDefined)) Left("aggregate FILTER is not supported yet")
            else Right(())
+      // Spark's answer then depends on how its sort orders rows with equal keys.
+      _ <- agg match {
+        case _: SortAggregateExec if agg.aggregateExpressions.exists(e => e.aggregateFunction.isInstanceOf[First] ||
+            e.aggregateFunction.isInstanceOf[Last]) =>
+          Left("`first`/`last` in a sort aggregate follow the order of Spark's sort, which a hash aggregate does not")
+        case _ => Right(())
+      }
       mode <- modes match {
         case Seq() => Right(proto.Aggregate.Mode.COMPLETE) // grouping only: keys in, keys out
-        case Seq(Partial) => Right(proto.Aggregate.Mode.PARTIAL)
+        case merging if merging.forall(m => m == Partial || m == PartialMerge) => Right(proto.Aggregate.Mode.PARTIAL)
         case Seq(Final) => Right(proto.Aggregate.Mode.FINAL)
         case Seq(Complete) => Right(proto.Aggregate.Mode.COMPLETE)
         case other => Left(s"aggregate mode ${other.mkString(", ")} is not supported")
       }
-      calls <- convertAll(agg.aggregateExpressions.map(_.aggregateFunction), mode, inputCtx)
+      calls <- convertAll(agg.aggregateExpressions, mode, inputCtx)
       grouping <- mode match {
-        case proto.Aggregate.Mode.FINAL => finalKeys(agg)
+        case proto.Aggregate.Mode.FINAL => finalKeys(agg, child)
         case _ => ExprSerde.convertAll(agg.groupingExpressions, inputCtx)
       }
       result <- mode match {
@@ -52,14 +73,27 @@ object AggregateConverter extends OperatorConverter {
       grouping.foreach(b.addGrouping)
       calls.foreach(b.addCalls)
       result.foreach(b.addResult)
-      ThermiteHashAggregateExec(agg, b.build(), child)
+      val native = ThermiteHashAggregateExec(agg, b.build(), child)
+      agg match {
+        case sortAgg: SortAggregateExec if sortAgg.outputOrdering.nonEmpty => sortedByKeys(sortAgg, native)
+        case _ => native
+      }
+    }
+  }
+
+  /** Restores the order a sort aggregate promises, sorting the (fewer) aggregated rows. */
+  private def sortedByKeys(agg: SortAggregateExec, native: ThermiteHashAggregateExec): ThermiteExec = {
+    val sort = SortExec(agg.outputOrdering, global = false, child = native)
+    SortConverter.sortKeys(sort.sortOrder, ExprContext(native.output)) match {
+      case Right(keys) => ThermiteSortExec(sort, keys, native)
+      case Left(why) => throw new IllegalStateException(s"the keys of a converted aggregate: $why")
     }
   }
 
   /** A final aggregate's keys are its input's leading columns, as the partial wrote them. */
-  private def finalKeys(agg: HashAggregateExec): Either[String, Seq[proto.Expr]] = {
+  private def finalKeys(agg: BaseAggregateExec, child: SparkPlan): Either[String, Seq[proto.Expr]] = {
     val keys = agg.groupingExpressions.map(_.toAttribute.exprId)
-    if (agg.initialInputBufferOffset != keys.size || agg.child.output.take(keys.size).map(_.exprId) != keys) {
+    if (agg.initialInputBufferOffset != keys.size || child.output.take(keys.size).map(_.exprId) != keys) {
       Left("the final aggregate's input does not start with its grouping keys")
     } else {
       Right(keys.indices.map { i =>
@@ -69,12 +103,12 @@ object AggregateConverter extends OperatorConverter {
   }
 
   private def convertAll(
-      functions: Seq[AggregateFunction],
+      exprs: Seq[AggregateExpression],
       mode: proto.Aggregate.Mode,
       ctx: ExprContext): Either[String, Seq[proto.AggregateCall]] = {
     val out = Seq.newBuilder[proto.AggregateCall]
-    functions.foreach { f =>
-      call(f, mode, ctx) match {
+    exprs.foreach { e =>
+      call(e, mode, ctx) match {
         case Right(c) => out += c
         case Left(why) => return Left(why)
       }
@@ -82,19 +116,21 @@ object AggregateConverter extends OperatorConverter {
     Right(out.result())
   }
 
-  private def call(f: AggregateFunction, mode: proto.Aggregate.Mode, ctx: ExprContext)
+  private def call(e: AggregateExpression, mode: proto.Aggregate.Mode, ctx: ExprContext)
       : Either[String, proto.AggregateCall] = {
-    val floating = (e: Expression) => e.dataType == FloatType || e.dataType == DoubleType
-    val numeric = (e: Expression) => e.dataType.isInstanceOf[NumericType] && !e.dataType.isInstanceOf[DecimalType]
+    val f = e.aggregateFunction
+    val numeric = (e: Expression) => e.dataType.isInstanceOf[NumericType]
+    // The native average divides in Spark's default decimal result types.
+    val averageable = (e: Expression) =>
+      numeric(e) && (!e.dataType.isInstanceOf[DecimalType] || SQLConf.get.decimalOperationsAllowPrecisionLoss)
     val (function, arg) = f match {
       case Count(Seq(arg)) => (Function.COUNT, arg)
       case s: Sum if s.evalMode == EvalMode.LEGACY && numeric(s.child) => (Function.SUM, s.child)
-      case a: Average if a.evalMode == EvalMode.LEGACY && numeric(a.child) => (Function.AVG, a.child)
-      // DataFusion's grouped min/max of floating point lets a later value replace a NaN and
-      // starts from the type's finite minimum, so neither Spark's NaN-is-largest nor an
-      // all-infinite group comes out right: those stay in Spark.
-      case m: Min if !floating(m.child) => (Function.MIN, m.child)
-      case m: Max if !floating(m.child) => (Function.MAX, m.child)
+      case a: Average if a.evalMode == EvalMode.LEGACY && averageable(a.child) => (Function.AVG, a.child)
+      case m: Min => (Function.MIN, m.child)
+      case m: Max => (Function.MAX, m.child)
+      case f: First => (Function.FIRST, f.child)
+      case l: Last => (Function.LAST, l.child)
       case b: BitAndAgg => (Function.BIT_AND, b.child)
       case b: BitOrAgg => (Function.BIT_OR, b.child)
       case b: BitXorAgg => (Function.BIT_XOR, b.child)
@@ -109,10 +145,19 @@ object AggregateConverter extends OperatorConverter {
     }
     for {
       argType <- SparkTypes.toProto(arg.dataType)
-      argExpr <- if (mode == proto.Aggregate.Mode.FINAL) Right(None) else ExprSerde.convert(arg, ctx).map(Some(_))
+      argExpr <- if (mode == proto.Aggregate.Mode.FINAL || e.mode == PartialMerge) Right(None)
+                 else ExprSerde.convert(arg, ctx).map(Some(_))
+      // PartialMerge: the input carries this call's buffer (found by its attributes).
+      buffer <- if (e.mode == PartialMerge) ExprSerde.convertAll(f.inputAggBufferAttributes, ctx) else Right(Nil)
     } yield {
       val b = proto.AggregateCall.newBuilder().setFunction(function).setArgType(argType)
+        .setIgnoreNulls(f match {
+          case first: First => first.ignoreNulls
+          case last: Last => last.ignoreNulls
+          case _ => false
+        })
       argExpr.foreach(b.setArg)
+      buffer.foreach(b.addBuffer)
       b.build()
     }
   }

@@ -4,9 +4,9 @@ import dev.thermite.exec._
 import dev.thermite.proto
 import dev.thermite.serde.{ExprContext, ExprSerde, SparkTypes}
 
-import org.apache.spark.sql.catalyst.expressions.{Ascending, Attribute, Expression, NullsFirst, PlanExpression}
+import org.apache.spark.sql.catalyst.expressions.{Ascending, Attribute, Expression, NullsFirst, PlanExpression, SortOrder}
 import org.apache.spark.sql.execution._
-import org.apache.spark.sql.execution.aggregate.HashAggregateExec
+import org.apache.spark.sql.execution.aggregate.{HashAggregateExec, SortAggregateExec}
 import org.apache.spark.sql.execution.datasources.parquet.ParquetFileFormat
 import org.apache.spark.sql.internal.SQLConf
 import org.apache.spark.sql.types.{DoubleType, FloatType, StructField}
@@ -26,7 +26,12 @@ object OperatorSerde {
     classOf[LocalLimitExec] -> LimitConverter,
     classOf[GlobalLimitExec] -> LimitConverter,
     classOf[HashAggregateExec] -> AggregateConverter,
-    classOf[ExpandExec] -> ExpandConverter)
+    classOf[SortAggregateExec] -> AggregateConverter,
+    classOf[ExpandExec] -> ExpandConverter,
+    classOf[TakeOrderedAndProjectExec] -> TakeOrderedConverter,
+    classOf[UnionExec] -> UnionConverter,
+    classOf[CoalesceExec] -> CoalesceConverter,
+    classOf[CollectLimitExec] -> CollectLimitConverter)
 
   def convert(node: SparkPlan): Either[String, ThermiteExec] = converters.get(node.getClass) match {
     case Some(converter) => converter.convert(node)
@@ -48,11 +53,13 @@ object OperatorSerde {
    * Heavy operators (sort, aggregate) may also read a Spark operator's rows, converted to Arrow per task;
    * a columnar Spark input would need a conversion Thermite does not have yet.
    */
-  def nativeOrRowChildren(node: SparkPlan): Either[String, Unit] =
-    node.children.find(c => !c.isInstanceOf[ThermiteExec] && c.supportsColumnar) match {
+  def nativeOrRowChildren(node: SparkPlan): Either[String, Unit] = nativeOrRowInputs(node.children)
+
+  def nativeOrRowInputs(inputs: Seq[SparkPlan]): Either[String, Unit] =
+    inputs.find(c => !c.isInstanceOf[ThermiteExec] && c.supportsColumnar) match {
       case Some(child) => Left(s"its input ${child.nodeName} produces Spark columnar batches")
       case None =>
-        node.children.flatMap(_.output).find(a => !SparkTypes.isSupported(a.dataType)) match {
+        inputs.flatMap(_.output).find(a => !SparkTypes.isSupported(a.dataType)) match {
           case Some(a) => Left(s"input column `${a.name}` has type ${a.dataType.catalogString}, not supported")
           case None => Right(())
         }
@@ -84,19 +91,57 @@ object ProjectConverter extends OperatorConverter {
 object SortConverter extends OperatorConverter {
   override def convert(node: SparkPlan): Either[String, ThermiteExec] = {
     val sort = node.asInstanceOf[SortExec]
-    val ctx = OperatorSerde.exprContext(sort)
     for {
       _ <- OperatorSerde.nativeOrRowChildren(sort)
-      keys <- ExprSerde.convertAll(sort.sortOrder.map(_.child), ctx)
-    } yield {
-      val protoKeys = sort.sortOrder.zip(keys).map { case (order, key) =>
+      keys <- sortKeys(sort.sortOrder, OperatorSerde.exprContext(sort))
+    } yield ThermiteSortExec(sort, keys, sort.child)
+  }
+
+  def sortKeys(orders: Seq[SortOrder], ctx: ExprContext): Either[String, Seq[proto.SortKey]] =
+    ExprSerde.convertAll(orders.map(_.child), ctx).map { keys =>
+      orders.zip(keys).map { case (order, key) =>
         proto.SortKey.newBuilder().setExpr(key)
           .setAscending(order.direction == Ascending)
           .setNullsFirst(order.nullOrdering == NullsFirst)
           .build()
       }
-      ThermiteSortExec(sort, protoKeys, sort.child)
     }
+}
+
+/** ORDER BY ... LIMIT over a native input. */
+object TakeOrderedConverter extends OperatorConverter {
+  override def convert(node: SparkPlan): Either[String, ThermiteExec] = {
+    val take = node.asInstanceOf[TakeOrderedAndProjectExec]
+    val ctx = OperatorSerde.exprContext(take)
+    for {
+      _ <- OperatorSerde.nativeChildren(take)
+      keys <- SortConverter.sortKeys(take.sortOrder, ctx)
+      projection <- ExprSerde.convertAll(take.projectList, ctx)
+    } yield ThermiteTakeOrderedAndProjectExec(take, keys, projection, take.child)
+  }
+}
+
+/**
+ * Deliberately Spark's: collecting through it scans a few partitions first and more only when
+ * needed (`show()` on a large table reads one split), which a gather into one partition cannot
+ * do; its input still runs natively and only the surviving rows cross to the JVM.
+ */
+object CollectLimitConverter extends OperatorConverter {
+  override def convert(node: SparkPlan): Either[String, ThermiteExec] =
+    Left("CollectLimit stays in Spark, whose incremental take reads only the partitions it needs")
+}
+
+object UnionConverter extends OperatorConverter {
+  override def convert(node: SparkPlan): Either[String, ThermiteExec] = {
+    val union = node.asInstanceOf[UnionExec]
+    OperatorSerde.nativeChildren(union).map(_ => ThermiteUnionExec(union, union.children))
+  }
+}
+
+object CoalesceConverter extends OperatorConverter {
+  override def convert(node: SparkPlan): Either[String, ThermiteExec] = {
+    val coalesce = node.asInstanceOf[CoalesceExec]
+    OperatorSerde.nativeChildren(coalesce).map(_ => ThermiteCoalesceExec(coalesce.numPartitions, coalesce.child))
   }
 }
 

@@ -72,7 +72,9 @@ object ExprSerde {
     classOf[Log10] -> Functions,
     classOf[Log2] -> Functions,
     classOf[Signum] -> Functions,
-    classOf[Pow] -> Functions)
+    classOf[Pow] -> Functions,
+    classOf[UnscaledValue] -> Functions,
+    classOf[MakeDecimal] -> Functions)
 
   def convert(e: Expression, ctx: ExprContext): Either[String, proto.Expr] = {
     converters.get(e.getClass) match {

@@ -37,6 +37,10 @@ object Functions extends ExprConverter {
     case Log2(c) => function("log2", Seq(c), ctx)
     case Signum(c) => function("signum", Seq(c), ctx)
     case Pow(l, r) => function("pow", Seq(l, r), ctx)
+    case UnscaledValue(c) => function("unscaled_value", Seq(c), ctx)
+    case m: MakeDecimal =>
+      if (!m.nullOnOverflow) Left("`make_decimal` in ANSI mode is not supported")
+      else function("make_decimal", Seq(m.child, Literal(m.precision), Literal(m.scale)), ctx)
     case a: Abs =>
       if (a.failOnError) Left("`abs` in ANSI mode is not supported") else function("abs", Seq(a.child), ctx)
     case u: UnaryMinus =>

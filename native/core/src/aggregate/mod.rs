@@ -3,9 +3,15 @@
 //! agree. Each Spark function is one entry of [`SparkAggregate`]: its DataFusion function, how
 //! its argument is prepared, and how Spark's buffer fields map to DataFusion's state fields.
 
+mod decimal;
+mod first_last;
+mod float_min_max;
+mod merge;
+mod single_group;
+
 use std::sync::Arc;
 
-use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use arrow::datatypes::{DataType, Field, FieldRef, Schema, SchemaRef};
 use datafusion::functions_aggregate::{
     average::avg_udaf, bit_and_or_xor, count::count_udaf, min_max, stddev, sum::sum_udaf, variance,
 };
@@ -23,15 +29,37 @@ use crate::proto;
 use crate::proto::aggregate::Mode;
 use crate::proto::aggregate_call::Function;
 use crate::types::{required, to_arrow_type};
+use decimal::{DecimalAggregateKind, SparkDecimalAggregate};
+use first_last::{Pick, SparkFirstLast};
+use float_min_max::{Extreme, SparkFloatMinMax};
+use merge::MergeBuffers;
 
 /// A Spark aggregate function and its DataFusion counterpart.
 struct SparkAggregate {
     function: Function,
     arg_type: DataType,
+    ignore_nulls: bool,
 }
 
 impl SparkAggregate {
+    /// Sum and avg of decimals: Spark's buffers and overflow rules, which DataFusion's lack.
+    fn decimal_kind(&self) -> Option<(DecimalAggregateKind, u8, i8)> {
+        let DataType::Decimal128(p, s) = self.arg_type else { return None };
+        match self.function {
+            Function::Sum => Some((DecimalAggregateKind::Sum, p, s)),
+            Function::Avg => Some((DecimalAggregateKind::Avg, p, s)),
+            _ => None,
+        }
+    }
+
     fn udaf(&self) -> Arc<AggregateUDF> {
+        if let Some((kind, p, s)) = self.decimal_kind() {
+            return Arc::new(AggregateUDF::new_from_impl(SparkDecimalAggregate::new(kind, p, s)));
+        }
+        if matches!(self.function, Function::Min | Function::Max) && self.arg_type.is_floating() {
+            let extreme = if self.function == Function::Min { Extreme::Min } else { Extreme::Max };
+            return Arc::new(AggregateUDF::new_from_impl(SparkFloatMinMax::new(extreme, self.arg_type.clone())));
+        }
         match self.function {
             Function::Count => count_udaf(),
             Function::Sum => sum_udaf(),
@@ -45,11 +73,18 @@ impl SparkAggregate {
             Function::VarPop => variance::var_pop_udaf(),
             Function::StddevSamp => stddev::stddev_udaf(),
             Function::StddevPop => stddev::stddev_pop_udaf(),
+            Function::First | Function::Last => {
+                let pick = if self.function == Function::First { Pick::First } else { Pick::Last };
+                Arc::new(AggregateUDF::new_from_impl(SparkFirstLast::new(pick, self.ignore_nulls, self.arg_type.clone())))
+            }
         }
     }
 
     /// The type DataFusion aggregates: Spark sums integers as long and averages in double.
     fn df_arg_type(&self) -> DataType {
+        if self.decimal_kind().is_some() {
+            return self.arg_type.clone();
+        }
         match self.function {
             Function::Sum if self.arg_type.is_integer() => DataType::Int64,
             Function::Sum | Function::Avg => DataType::Float64,
@@ -68,21 +103,30 @@ impl SparkAggregate {
 
     /// Spark's buffer fields, as positions in DataFusion's state fields.
     fn spark_buffer_in_state(&self) -> Vec<usize> {
+        if self.decimal_kind().is_some() {
+            return vec![0, 1];
+        }
         match self.function {
             // Spark's average buffer is (sum, count); DataFusion's state is (count, sum).
             Function::Avg => vec![1, 0],
             // Both (n, mean, m2); Spark counts n in a double.
             _ if self.is_central_moment() => vec![0, 1, 2],
+            // (value, valueSet).
+            Function::First | Function::Last => vec![0, 1],
             _ => vec![0],
         }
     }
 
     /// Spark's buffer field types.
     fn spark_buffer_types(&self) -> Vec<DataType> {
+        if let Some((kind, p, s)) = self.decimal_kind() {
+            return SparkDecimalAggregate::buffer_types(kind, p, s);
+        }
         match self.function {
             Function::Count => vec![DataType::Int64],
             Function::Avg => vec![DataType::Float64, DataType::Int64],
             _ if self.is_central_moment() => vec![DataType::Float64; 3],
+            Function::First | Function::Last => vec![self.arg_type.clone(), DataType::Boolean],
             _ => vec![self.df_arg_type()],
         }
     }
@@ -90,10 +134,9 @@ impl SparkAggregate {
     fn check(&self) -> Result<()> {
         let t = &self.arg_type;
         let ok = match self.function {
-            Function::Count => true,
-            // DataFusion's grouped min/max of floats do not order NaN as Spark does.
-            Function::Min | Function::Max => !t.is_floating(),
-            Function::Sum | Function::Avg => t.is_integer() || t.is_floating(),
+            Function::Count | Function::First | Function::Last => true,
+            Function::Min | Function::Max => true,
+            Function::Sum | Function::Avg => t.is_integer() || t.is_floating() || matches!(t, DataType::Decimal128(..)),
             Function::BitAnd | Function::BitOr | Function::BitXor => t.is_integer(),
             _ => *t == DataType::Float64,
         };
@@ -112,28 +155,74 @@ fn calls(aggregate: &proto::Aggregate) -> Result<Vec<SparkAggregate>> {
         .map(|c| {
             let function = Function::try_from(c.function)
                 .map_err(|_| ThermiteError::plan(format!("unknown aggregate function {}", c.function)))?;
-            let call = SparkAggregate { function, arg_type: to_arrow_type(required(&c.arg_type, "an argument type")?)? };
+            let arg_type = to_arrow_type(required(&c.arg_type, "an argument type")?)?;
+            let call = SparkAggregate { function, arg_type, ignore_nulls: c.ignore_nulls };
             call.check()?;
             Ok(call)
         })
         .collect()
 }
 
-fn aggregate_exprs(
-    calls: &[SparkAggregate],
-    args: Vec<Arc<dyn PhysicalExpr>>,
-    schema: &SchemaRef,
-) -> Result<Vec<Arc<AggregateFunctionExpr>>> {
+/// What one call reads from its input rows.
+enum CallInput {
+    /// Its argument (Spark's Partial and Complete modes).
+    Arg(Arc<dyn PhysicalExpr>),
+    /// Its state fields, in DataFusion's order and types (Spark's PartialMerge and Final modes).
+    State(Vec<Arc<dyn PhysicalExpr>>),
+}
+
+/// DataFusion's aggregate expressions for `calls` over `schema`.
+fn aggregate_exprs(calls: &[SparkAggregate], inputs: Vec<CallInput>, schema: &SchemaRef) -> Result<Vec<Arc<AggregateFunctionExpr>>> {
     calls
         .iter()
-        .zip(args)
+        .zip(inputs)
         .enumerate()
-        .map(|(i, (call, arg))| {
-            let expr = AggregateExprBuilder::new(call.udaf(), vec![call.prepare_arg(arg)])
-                .schema(Arc::clone(schema))
-                .alias(format!("agg_{i}"))
-                .build()?;
+        .map(|(i, (call, input))| {
+            let (udaf, args) = match input {
+                CallInput::Arg(arg) => (call.udaf(), vec![call.prepare_arg(arg)]),
+                CallInput::State(state) => {
+                    (Arc::new(AggregateUDF::new_from_impl(MergeBuffers::new(call.udaf(), call.df_arg_type()))), state)
+                }
+            };
+            let expr = AggregateExprBuilder::new(udaf, args).schema(Arc::clone(schema)).alias(format!("agg_{i}")).build()?;
             Ok(Arc::new(expr))
+        })
+        .collect()
+}
+
+/// The state fields DataFusion's function for `call` keeps.
+fn state_fields(call: &SparkAggregate) -> Result<Vec<FieldRef>> {
+    let schema = Arc::new(Schema::new(vec![Field::new("arg", call.arg_type.clone(), true)]));
+    let arg = call.prepare_arg(Arc::new(Column::new("arg", 0)));
+    let expr = AggregateExprBuilder::new(call.udaf(), vec![arg]).schema(schema).alias("state").build()?;
+    Ok(expr.state_fields()?)
+}
+
+/// Spark's buffer fields of `call` (in Spark's order) as DataFusion's state fields.
+fn buffer_as_state(
+    call: &SparkAggregate,
+    buffer: Vec<Arc<dyn PhysicalExpr>>,
+    schema: &Schema,
+) -> Result<Vec<Arc<dyn PhysicalExpr>>> {
+    let positions = call.spark_buffer_in_state();
+    if buffer.len() != positions.len() {
+        return Err(ThermiteError::plan(format!(
+            "{:?} has {} buffer fields in Spark, not {}",
+            call.function,
+            positions.len(),
+            buffer.len()
+        )));
+    }
+    state_fields(call)?
+        .iter()
+        .enumerate()
+        .map(|(state_index, field)| {
+            let spark_index = positions.iter().position(|&p| p == state_index).ok_or_else(|| {
+                ThermiteError::plan(format!("no Spark buffer field for state field {}", field.name()))
+            })?;
+            let expr = Arc::clone(&buffer[spark_index]);
+            let from = expr.data_type(schema)?;
+            Ok(cast_to(expr, &from, field.data_type()))
         })
         .collect()
 }
@@ -162,8 +251,26 @@ fn group_by(aggregate: &proto::Aggregate, schema: &Schema, ctx: &ExprContext) ->
     Ok(PhysicalGroupBy::new_single(keys))
 }
 
-fn args_over_input(aggregate: &proto::Aggregate, schema: &Schema, ctx: &ExprContext) -> Result<Vec<Arc<dyn PhysicalExpr>>> {
-    aggregate.calls.iter().map(|c| build_expr(required(&c.arg, "an aggregate argument")?, schema, ctx)).collect()
+/// Each call's input over the raw input rows: its argument, or the buffer it merges.
+fn inputs_over_rows(
+    aggregate: &proto::Aggregate,
+    calls: &[SparkAggregate],
+    schema: &Schema,
+    ctx: &ExprContext,
+) -> Result<Vec<CallInput>> {
+    aggregate
+        .calls
+        .iter()
+        .zip(calls)
+        .map(|(c, call)| {
+            if c.buffer.is_empty() {
+                Ok(CallInput::Arg(build_expr(required(&c.arg, "an aggregate argument")?, schema, ctx)?))
+            } else {
+                let buffer = c.buffer.iter().map(|e| build_expr(e, schema, ctx)).collect::<Result<Vec<_>>>()?;
+                Ok(CallInput::State(buffer_as_state(call, buffer, schema)?))
+            }
+        })
+        .collect()
 }
 
 /// DataFusion's aggregate over the raw input: arguments and keys evaluated from its rows.
@@ -175,7 +282,7 @@ fn over_input(
     ctx: &ExprContext,
 ) -> Result<(Arc<AggregateExec>, Vec<Arc<AggregateFunctionExpr>>)> {
     let schema = input.schema();
-    let exprs = aggregate_exprs(calls, args_over_input(aggregate, &schema, ctx)?, &schema)?;
+    let exprs = aggregate_exprs(calls, inputs_over_rows(aggregate, calls, &schema, ctx)?, &schema)?;
     let exec = AggregateExec::try_new(
         mode,
         group_by(aggregate, &schema, ctx)?,
@@ -202,8 +309,7 @@ fn partial(
     let keys = aggregate.grouping.len();
     let (exec, exprs) = over_input(AggregateMode::Partial, aggregate, calls, input, ctx)?;
     let out = exec.schema();
-    let mut projection: Vec<(Arc<dyn PhysicalExpr>, String)> =
-        key_columns(&out, keys);
+    let mut projection: Vec<(Arc<dyn PhysicalExpr>, String)> = key_columns(&out, keys);
     let mut state_offset = keys;
     for (i, (call, expr)) in calls.iter().zip(&exprs).enumerate() {
         for (j, (position, spark_type)) in call.spark_buffer_in_state().into_iter().zip(call.spark_buffer_types()).enumerate() {
@@ -224,28 +330,25 @@ fn final_(
     ctx: &ExprContext,
 ) -> Result<Arc<dyn ExecutionPlan>> {
     let keys = aggregate.grouping.len();
-    // The arguments are gone by now; DataFusion still builds its functions over their types.
-    let raw_schema: SchemaRef = Arc::new(Schema::new(
-        calls.iter().enumerate().map(|(i, c)| Field::new(format!("arg_{i}"), c.arg_type.clone(), true)).collect::<Vec<_>>(),
-    ));
-    let args = (0..calls.len()).map(|i| Arc::new(Column::new(&format!("arg_{i}"), i)) as Arc<dyn PhysicalExpr>).collect();
-    let exprs = aggregate_exprs(calls, args, &raw_schema)?;
-    // Spark's buffers to DataFusion's state layout.
+    // Spark's buffers to DataFusion's state layout: keys, then each call's state fields.
     let in_schema = input.schema();
     let mut projection = key_columns(&in_schema, keys);
     let mut spark_offset = keys;
-    for (call, expr) in calls.iter().zip(&exprs) {
-        let state = expr.state_fields()?;
-        let spark_positions = call.spark_buffer_in_state();
-        for (state_index, field) in state.iter().enumerate() {
-            let spark_index = spark_offset
-                + spark_positions.iter().position(|&p| p == state_index).ok_or_else(|| {
-                    ThermiteError::plan(format!("no Spark buffer field for state field {}", field.name()))
-                })?;
-            let column = Arc::new(Column::new(in_schema.field(spark_index).name(), spark_index));
-            projection.push((cast_to(column, in_schema.field(spark_index).data_type(), field.data_type()), field.name().clone()));
+    for (i, call) in calls.iter().enumerate() {
+        let width = call.spark_buffer_in_state().len();
+        if spark_offset + width > in_schema.fields().len() {
+            return Err(ThermiteError::plan(format!(
+                "final aggregate input has {} columns, fewer than Spark's buffers need",
+                in_schema.fields().len()
+            )));
         }
-        spark_offset += spark_positions.len();
+        let buffer = (spark_offset..spark_offset + width)
+            .map(|c| Arc::new(Column::new(in_schema.field(c).name(), c)) as Arc<dyn PhysicalExpr>)
+            .collect();
+        for (j, expr) in buffer_as_state(call, buffer, &in_schema)?.into_iter().enumerate() {
+            projection.push((expr, format!("state_{i}_{j}")));
+        }
+        spark_offset += width;
     }
     if spark_offset != in_schema.fields().len() {
         return Err(ThermiteError::plan(format!(
@@ -254,6 +357,12 @@ fn final_(
         )));
     }
     let state_input = Arc::new(ProjectionExec::try_new(projection, input)?);
+    // The arguments are gone by now; DataFusion still builds its functions over their types.
+    let raw_schema: SchemaRef = Arc::new(Schema::new(
+        calls.iter().enumerate().map(|(i, c)| Field::new(format!("arg_{i}"), c.arg_type.clone(), true)).collect::<Vec<_>>(),
+    ));
+    let args = (0..calls.len()).map(|i| CallInput::Arg(Arc::new(Column::new(&format!("arg_{i}"), i)))).collect();
+    let exprs = aggregate_exprs(calls, args, &raw_schema)?;
     let state_schema = state_input.schema();
     let group_by = PhysicalGroupBy::new_single(key_columns(&state_schema, keys));
     let exec = Arc::new(AggregateExec::try_new(

@@ -1,0 +1,365 @@
+//! Spark's `sum` and `avg` of decimals, in Spark's buffer layouts and with its non-ANSI results:
+//!
+//! - sum: buffer (sum decimal(p + 10, s), isEmpty); avg: buffer (sum decimal(p + 10, s), count).
+//! - A sum that leaves its buffer's precision becomes NULL and stays NULL (Spark stores it into
+//!   a decimal(p + 10, s) buffer slot, which refuses it); the result is then NULL.
+//! - avg divides as Spark's `Divide` then `Cast` do: the quotient HALF_UP at scale 38, then to the
+//!   division's type (NULL if it does not fit), then to the result type decimal(p + 4, s + 4).
+//!
+//! Comet's decimal sum and average differ at the edges (merged sums checked only at the end,
+//! one rounding instead of Spark's three), so these are Thermite's own.
+
+use std::any::Any;
+use std::sync::Arc;
+
+use arrow::array::{Array, ArrayRef, AsArray, BooleanArray, Decimal128Array, Int64Array};
+use arrow::buffer::NullBuffer;
+use arrow::datatypes::{i256, DataType, Decimal128Type, Field, FieldRef, Int64Type};
+use datafusion::common::Result as DfResult;
+use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
+use datafusion::logical_expr::{Accumulator, AggregateUDFImpl, EmitTo, GroupsAccumulator, Signature, Volatility};
+
+use super::single_group::{OneGroup, SingleGroup};
+
+/// Spark's largest decimal precision and scale.
+const MAX_PRECISION: u8 = 38;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DecimalAggregateKind {
+    Sum,
+    Avg,
+}
+
+/// The types of one decimal sum or average over decimal(p, s) input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct Types {
+    kind: DecimalAggregateKind,
+    scale: i8,
+    /// The buffer's sum: decimal(min(p + 10, 38), s).
+    sum_precision: u8,
+    /// avg: decimal(min(p + 4, 38), min(s + 4, 38)); sum: the buffer's type.
+    result_precision: u8,
+    result_scale: i8,
+}
+
+impl Types {
+    fn new(kind: DecimalAggregateKind, precision: u8, scale: i8) -> Self {
+        let sum_precision = (precision + 10).min(MAX_PRECISION);
+        let (result_precision, result_scale) = match kind {
+            DecimalAggregateKind::Sum => (sum_precision, scale),
+            DecimalAggregateKind::Avg => ((precision + 4).min(MAX_PRECISION), (scale + 4).min(MAX_PRECISION as i8)),
+        };
+        Types { kind, scale, sum_precision, result_precision, result_scale }
+    }
+
+    fn sum_type(&self) -> DataType {
+        DataType::Decimal128(self.sum_precision, self.scale)
+    }
+
+    fn result_type(&self) -> DataType {
+        DataType::Decimal128(self.result_precision, self.result_scale)
+    }
+
+    /// Spark's `sum / cast(count as decimal(20, 0))`, cast to the result type.
+    fn average(&self, sum: i128, count: i64) -> Option<i128> {
+        let (div_precision, div_scale) = divide_type(self.sum_precision, self.scale, 20, 0);
+        let numerator = i256::from_i128(sum).checked_mul(pow10(MAX_PRECISION as i8 - self.scale))?;
+        let at_38 = divide_half_up(numerator, i256::from(count));
+        let quotient = rescale_half_up(at_38, MAX_PRECISION as i8, div_scale)?;
+        if !fits(quotient, div_precision) {
+            return None;
+        }
+        let result = rescale_half_up(quotient, div_scale, self.result_scale)?;
+        if fits(result, self.result_precision) { result.to_i128() } else { None }
+    }
+}
+
+/// Spark's result type of decimal(p1, s1) / decimal(p2, s2), with precision loss allowed
+/// (`spark.sql.decimalOperations.allowPrecisionLoss`, the default; the JVM side checks it).
+fn divide_type(p1: u8, s1: i8, p2: u8, s2: i8) -> (u8, i8) {
+    let (p1, s1, p2, s2) = (p1 as i32, s1 as i32, p2 as i32, s2 as i32);
+    let scale = 6.max(s1 + p2 + 1);
+    let precision = p1 - s1 + s2 + scale;
+    let max = MAX_PRECISION as i32;
+    if precision <= max {
+        return (precision as u8, scale as i8);
+    }
+    let int_digits = precision - scale;
+    let scale = (max - int_digits).max(scale.min(6));
+    (MAX_PRECISION, scale as i8)
+}
+
+fn pow10(exp: i8) -> i256 {
+    i256::from_i128(10).wrapping_pow(exp as u32)
+}
+
+/// |v| < 10^precision.
+fn fits(v: i256, precision: u8) -> bool {
+    v.wrapping_abs() < pow10(precision as i8)
+}
+
+/// n / d rounded HALF_UP (ties away from zero, as Java's BigDecimal); d > 0.
+fn divide_half_up(n: i256, d: i256) -> i256 {
+    let (q, r) = (n.wrapping_div(d), n.wrapping_rem(d));
+    let twice = r.wrapping_abs().wrapping_mul(i256::from(2i64));
+    if twice >= d {
+        if n.is_negative() { q.wrapping_sub(i256::ONE) } else { q.wrapping_add(i256::ONE) }
+    } else {
+        q
+    }
+}
+
+/// `v` at scale `from` to scale `to`, rounding HALF_UP; `None` past 256 bits.
+fn rescale_half_up(v: i256, from: i8, to: i8) -> Option<i256> {
+    if to >= from {
+        v.checked_mul(pow10(to - from))
+    } else {
+        Some(divide_half_up(v, pow10(from - to)))
+    }
+}
+
+/// The aggregate function; `update` takes decimal(p, s) values, `merge` Spark's buffers.
+#[derive(Debug)]
+pub struct SparkDecimalAggregate {
+    types: Types,
+    signature: Signature,
+}
+
+impl SparkDecimalAggregate {
+    pub fn new(kind: DecimalAggregateKind, precision: u8, scale: i8) -> Self {
+        SparkDecimalAggregate { types: Types::new(kind, precision, scale), signature: Signature::any(1, Volatility::Immutable) }
+    }
+
+    /// The Spark buffer's fields, which are also DataFusion's state fields.
+    pub fn buffer_types(kind: DecimalAggregateKind, precision: u8, scale: i8) -> Vec<DataType> {
+        let types = Types::new(kind, precision, scale);
+        match kind {
+            DecimalAggregateKind::Sum => vec![types.sum_type(), DataType::Boolean],
+            DecimalAggregateKind::Avg => vec![types.sum_type(), DataType::Int64],
+        }
+    }
+}
+
+impl AggregateUDFImpl for SparkDecimalAggregate {
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+
+    fn name(&self) -> &str {
+        match self.types.kind {
+            DecimalAggregateKind::Sum => "spark_decimal_sum",
+            DecimalAggregateKind::Avg => "spark_decimal_avg",
+        }
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _arg_types: &[DataType]) -> DfResult<DataType> {
+        Ok(self.types.result_type())
+    }
+
+    fn is_nullable(&self) -> bool {
+        true
+    }
+
+    fn state_fields(&self, args: StateFieldsArgs) -> DfResult<Vec<FieldRef>> {
+        let t = &self.types;
+        let second = match t.kind {
+            DecimalAggregateKind::Sum => Field::new(format!("{}[is_empty]", args.name), DataType::Boolean, false),
+            DecimalAggregateKind::Avg => Field::new(format!("{}[count]", args.name), DataType::Int64, false),
+        };
+        Ok(vec![Arc::new(Field::new(format!("{}[sum]", args.name), t.sum_type(), true)), Arc::new(second)])
+    }
+
+    fn accumulator(&self, _args: AccumulatorArgs) -> DfResult<Box<dyn Accumulator>> {
+        Ok(Box::new(SingleGroup(Groups::new(self.types))))
+    }
+
+    fn groups_accumulator_supported(&self, _args: AccumulatorArgs) -> bool {
+        true
+    }
+
+    fn create_groups_accumulator(&self, _args: AccumulatorArgs) -> DfResult<Box<dyn GroupsAccumulator>> {
+        Ok(Box::new(Groups::new(self.types)))
+    }
+}
+
+/// Per group: the exact sum, how many values (sum: only zero or not matters), whether the sum
+/// left the buffer's precision.
+#[derive(Debug)]
+struct Groups {
+    types: Types,
+    sums: Vec<i128>,
+    counts: Vec<i64>,
+    overflowed: Vec<bool>,
+}
+
+impl Groups {
+    fn new(types: Types) -> Self {
+        Groups { types, sums: Vec::new(), counts: Vec::new(), overflowed: Vec::new() }
+    }
+
+    fn resize(&mut self, groups: usize) {
+        self.sums.resize(groups, 0);
+        self.counts.resize(groups, 0);
+        self.overflowed.resize(groups, false);
+    }
+
+    fn add(&mut self, group: usize, value: i128) {
+        if self.overflowed[group] {
+            return;
+        }
+        let precision = self.types.sum_precision;
+        match self.sums[group].checked_add(value) {
+            Some(sum) if fits(i256::from_i128(sum), precision) => self.sums[group] = sum,
+            _ => self.overflowed[group] = true,
+        }
+    }
+}
+
+/// Rows `opt_filter` keeps (all without one).
+fn selected(opt_filter: Option<&BooleanArray>, row: usize) -> bool {
+    opt_filter.is_none_or(|f| f.is_valid(row) && f.value(row))
+}
+
+impl GroupsAccumulator for Groups {
+    fn update_batch(
+        &mut self,
+        values: &[ArrayRef],
+        group_indices: &[usize],
+        opt_filter: Option<&BooleanArray>,
+        total_num_groups: usize,
+    ) -> DfResult<()> {
+        self.resize(total_num_groups);
+        let values = values[0].as_primitive::<Decimal128Type>();
+        for (row, &group) in group_indices.iter().enumerate() {
+            if values.is_valid(row) && selected(opt_filter, row) {
+                self.counts[group] += 1;
+                self.add(group, values.value(row));
+            }
+        }
+        Ok(())
+    }
+
+    fn merge_batch(
+        &mut self,
+        values: &[ArrayRef],
+        group_indices: &[usize],
+        opt_filter: Option<&BooleanArray>,
+        total_num_groups: usize,
+    ) -> DfResult<()> {
+        self.resize(total_num_groups);
+        let sums = values[0].as_primitive::<Decimal128Type>();
+        for (row, &group) in group_indices.iter().enumerate() {
+            if !selected(opt_filter, row) {
+                continue;
+            }
+            let count = match self.types.kind {
+                // An empty buffer adds nothing; its sum is 0.
+                DecimalAggregateKind::Sum => i64::from(!values[1].as_boolean().value(row)),
+                DecimalAggregateKind::Avg => {
+                    let counts = values[1].as_primitive::<Int64Type>();
+                    if counts.is_valid(row) { counts.value(row) } else { 0 }
+                }
+            };
+            if self.types.kind == DecimalAggregateKind::Sum && count == 0 {
+                continue;
+            }
+            self.counts[group] += count;
+            if sums.is_null(row) {
+                self.overflowed[group] = true;
+            } else {
+                self.add(group, sums.value(row));
+            }
+        }
+        Ok(())
+    }
+
+    fn evaluate(&mut self, emit_to: EmitTo) -> DfResult<ArrayRef> {
+        let types = self.types;
+        let sums = emit_to.take_needed(&mut self.sums);
+        let counts = emit_to.take_needed(&mut self.counts);
+        let overflowed = emit_to.take_needed(&mut self.overflowed);
+        let results: Decimal128Array = sums
+            .into_iter()
+            .zip(counts)
+            .zip(overflowed)
+            .map(|((sum, count), overflowed)| {
+                if count == 0 || overflowed {
+                    return None;
+                }
+                match types.kind {
+                    DecimalAggregateKind::Sum => Some(sum),
+                    DecimalAggregateKind::Avg => types.average(sum, count),
+                }
+            })
+            .collect();
+        Ok(Arc::new(results.with_data_type(types.result_type())))
+    }
+
+    fn state(&mut self, emit_to: EmitTo) -> DfResult<Vec<ArrayRef>> {
+        let types = self.types;
+        let sums = emit_to.take_needed(&mut self.sums);
+        let counts = emit_to.take_needed(&mut self.counts);
+        let overflowed = emit_to.take_needed(&mut self.overflowed);
+        let nulls = NullBuffer::from(overflowed.iter().map(|o| !o).collect::<Vec<bool>>());
+        let sums = Decimal128Array::try_new(sums.into(), Some(nulls))?.with_data_type(types.sum_type());
+        let second: ArrayRef = match types.kind {
+            DecimalAggregateKind::Sum => Arc::new(BooleanArray::from(counts.iter().map(|c| *c == 0).collect::<Vec<bool>>())),
+            DecimalAggregateKind::Avg => Arc::new(Int64Array::from(counts)),
+        };
+        Ok(vec![Arc::new(sums), second])
+    }
+
+    fn size(&self) -> usize {
+        self.sums.capacity() * size_of::<i128>() + self.counts.capacity() * size_of::<i64>() + self.overflowed.capacity()
+    }
+}
+
+impl OneGroup for Groups {
+    fn ensure_groups(&mut self, groups: usize) {
+        self.resize(groups);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn avg(p: u8, s: i8, sum: i128, count: i64) -> Option<i128> {
+        Types::new(DecimalAggregateKind::Avg, p, s).average(sum, count)
+    }
+
+    #[test]
+    fn division_type_follows_spark() {
+        // decimal(22, 2) / decimal(20, 0) would be decimal(43, 23): 20 integer digits keep 18 of scale.
+        assert_eq!(divide_type(22, 2, 20, 0), (38, 18));
+        assert_eq!(divide_type(15, 2, 20, 0), (36, 23));
+        assert_eq!(divide_type(5, 2, 5, 2), (13, 8));
+        assert_eq!(divide_type(38, 0, 20, 0), (38, 6));
+    }
+
+    #[test]
+    fn average_rounds_half_up_away_from_zero() {
+        // decimal(5, 2): sum 0.05 over 2 rows = 0.025 -> scale 6: 0.025000.
+        assert_eq!(avg(5, 2, 5, 2), Some(25_000));
+        // 0.01 / 3 = 0.00333.. -> 0.003333; 0.02 / 3 = 0.006666.. -> 0.006667; negative mirrors.
+        assert_eq!(avg(5, 2, 1, 3), Some(3_333));
+        assert_eq!(avg(5, 2, 2, 3), Some(6_667));
+        assert_eq!(avg(5, 2, -2, 3), Some(-6_667));
+    }
+
+    #[test]
+    fn sum_overflow_is_sticky() {
+        let mut g = Groups::new(Types::new(DecimalAggregateKind::Sum, 1, 0));
+        g.resize(1);
+        // decimal(1, 0) sums in decimal(11, 0): 10^11 - 1 fits, one more does not.
+        g.add(0, 99_999_999_999);
+        assert!(!g.overflowed[0]);
+        g.add(0, 1);
+        g.add(0, -5);
+        assert!(g.overflowed[0]);
+    }
+}

@@ -1,0 +1,183 @@
+//! Spark's `first` and `last` (with or without ignoreNulls), in Spark's buffer layout
+//! (value, valueSet). DataFusion's first_value/last_value without an ordering keep the first
+//! state they merge, where Spark's `last` lets every later buffer that has a value win.
+
+use std::any::Any;
+use std::sync::Arc;
+
+use arrow::array::{Array, ArrayRef, AsArray, BooleanArray};
+use arrow::datatypes::{DataType, Field, FieldRef};
+use datafusion::common::{Result as DfResult, ScalarValue};
+use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
+use datafusion::logical_expr::{Accumulator, AggregateUDFImpl, EmitTo, GroupsAccumulator, Signature, Volatility};
+
+use super::single_group::{OneGroup, SingleGroup};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Pick {
+    First,
+    Last,
+}
+
+#[derive(Debug)]
+pub struct SparkFirstLast {
+    pick: Pick,
+    ignore_nulls: bool,
+    value_type: DataType,
+    signature: Signature,
+}
+
+impl SparkFirstLast {
+    pub fn new(pick: Pick, ignore_nulls: bool, value_type: DataType) -> Self {
+        SparkFirstLast { pick, ignore_nulls, value_type, signature: Signature::any(1, Volatility::Immutable) }
+    }
+}
+
+impl AggregateUDFImpl for SparkFirstLast {
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+
+    fn name(&self) -> &str {
+        match self.pick {
+            Pick::First => "spark_first",
+            Pick::Last => "spark_last",
+        }
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _arg_types: &[DataType]) -> DfResult<DataType> {
+        Ok(self.value_type.clone())
+    }
+
+    fn state_fields(&self, args: StateFieldsArgs) -> DfResult<Vec<FieldRef>> {
+        Ok(vec![
+            Arc::new(Field::new(format!("{}[value]", args.name), self.value_type.clone(), true)),
+            Arc::new(Field::new(format!("{}[value_set]", args.name), DataType::Boolean, false)),
+        ])
+    }
+
+    fn accumulator(&self, _args: AccumulatorArgs) -> DfResult<Box<dyn Accumulator>> {
+        Ok(Box::new(SingleGroup(self.groups()?)))
+    }
+
+    fn groups_accumulator_supported(&self, _args: AccumulatorArgs) -> bool {
+        true
+    }
+
+    fn create_groups_accumulator(&self, _args: AccumulatorArgs) -> DfResult<Box<dyn GroupsAccumulator>> {
+        Ok(Box::new(self.groups()?))
+    }
+}
+
+impl SparkFirstLast {
+    fn groups(&self) -> DfResult<Groups> {
+        Ok(Groups {
+            pick: self.pick,
+            ignore_nulls: self.ignore_nulls,
+            null: ScalarValue::try_from(&self.value_type)?,
+            values: Vec::new(),
+            set: Vec::new(),
+        })
+    }
+}
+
+#[derive(Debug)]
+struct Groups {
+    pick: Pick,
+    ignore_nulls: bool,
+    /// A typed NULL, what a group without a value holds.
+    null: ScalarValue,
+    values: Vec<ScalarValue>,
+    set: Vec<bool>,
+}
+
+impl Groups {
+    fn resize(&mut self, groups: usize) {
+        self.values.resize(groups, self.null.clone());
+        self.set.resize(groups, false);
+    }
+
+    /// Offers row `row` of `values` to `group`: first keeps the earliest, last the latest.
+    fn offer(&mut self, group: usize, values: &ArrayRef, row: usize) -> DfResult<()> {
+        if self.pick == Pick::First && self.set[group] {
+            return Ok(());
+        }
+        self.values[group] = ScalarValue::try_from_array(values, row)?;
+        self.set[group] = true;
+        Ok(())
+    }
+}
+
+fn selected(opt_filter: Option<&BooleanArray>, row: usize) -> bool {
+    opt_filter.is_none_or(|f| f.is_valid(row) && f.value(row))
+}
+
+impl GroupsAccumulator for Groups {
+    fn update_batch(
+        &mut self,
+        values: &[ArrayRef],
+        group_indices: &[usize],
+        opt_filter: Option<&BooleanArray>,
+        total_num_groups: usize,
+    ) -> DfResult<()> {
+        self.resize(total_num_groups);
+        for (row, &group) in group_indices.iter().enumerate() {
+            if selected(opt_filter, row) && !(self.ignore_nulls && values[0].is_null(row)) {
+                self.offer(group, &values[0], row)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn merge_batch(
+        &mut self,
+        values: &[ArrayRef],
+        group_indices: &[usize],
+        opt_filter: Option<&BooleanArray>,
+        total_num_groups: usize,
+    ) -> DfResult<()> {
+        self.resize(total_num_groups);
+        let set = values[1].as_boolean();
+        for (row, &group) in group_indices.iter().enumerate() {
+            if selected(opt_filter, row) && set.is_valid(row) && set.value(row) {
+                self.offer(group, &values[0], row)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn evaluate(&mut self, emit_to: EmitTo) -> DfResult<ArrayRef> {
+        emit_to.take_needed(&mut self.set);
+        self.evaluate_values(emit_to)
+    }
+
+    fn state(&mut self, emit_to: EmitTo) -> DfResult<Vec<ArrayRef>> {
+        let set = emit_to.take_needed(&mut self.set);
+        let values = self.evaluate_values(emit_to)?;
+        Ok(vec![values, Arc::new(BooleanArray::from(set))])
+    }
+
+    fn size(&self) -> usize {
+        self.values.iter().map(ScalarValue::size).sum::<usize>() + self.set.capacity()
+    }
+}
+
+impl Groups {
+    fn evaluate_values(&mut self, emit_to: EmitTo) -> DfResult<ArrayRef> {
+        let values = emit_to.take_needed(&mut self.values);
+        if values.is_empty() {
+            return Ok(arrow::array::new_empty_array(&self.null.data_type()));
+        }
+        ScalarValue::iter_to_array(values)
+    }
+}
+
+impl OneGroup for Groups {
+    fn ensure_groups(&mut self, groups: usize) {
+        self.resize(groups);
+    }
+}
