@@ -18,7 +18,7 @@ use datafusion_comet_spark_expr::{
     create_negate_expr, spark_ceil, spark_floor, spark_isnan, spark_murmur3_hash, spark_xxhash64,
 };
 
-use super::type_of;
+use super::{math, strings, type_of};
 use crate::error::{Result, ThermiteError};
 
 pub(super) fn build(name: &str, args: Vec<Arc<dyn PhysicalExpr>>, input: &Schema) -> Result<Arc<dyn PhysicalExpr>> {
@@ -93,6 +93,8 @@ pub(super) fn build(name: &str, args: Vec<Arc<dyn PhysicalExpr>>, input: &Schema
             }
             Ok(Arc::new(SparkFunction { kind: Kind::Abs, args }))
         }
+        name if strings::handles(name) => strings::build(name, args, input),
+        name if math::handles(name) => math::build(name, args, input),
         other => Err(ThermiteError::plan(format!("function `{other}` is not supported natively"))),
     }
 }

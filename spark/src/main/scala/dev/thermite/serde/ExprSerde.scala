@@ -72,7 +72,26 @@ object ExprSerde {
     classOf[Log10] -> Functions,
     classOf[Log2] -> Functions,
     classOf[Signum] -> Functions,
-    classOf[Pow] -> Functions)
+    classOf[Pow] -> Functions,
+    classOf[Like] -> Strings,
+    classOf[ConcatWs] -> Strings,
+    classOf[StringTrim] -> Strings,
+    classOf[StringTrimLeft] -> Strings,
+    classOf[StringTrimRight] -> Strings,
+    classOf[StringReplace] -> Strings,
+    classOf[StringLPad] -> Strings,
+    classOf[StringRPad] -> Strings,
+    classOf[StringInstr] -> Strings,
+    classOf[StringLocate] -> Strings,
+    classOf[Reverse] -> Strings,
+    classOf[StringTranslate] -> Strings,
+    classOf[Round] -> Maths,
+    classOf[BRound] -> Maths,
+    classOf[NaNvl] -> Maths,
+    classOf[Greatest] -> Maths,
+    classOf[Least] -> Maths,
+    classOf[IntegralDivide] -> Maths,
+    classOf[Pmod] -> Maths)
 
   def convert(e: Expression, ctx: ExprContext): Either[String, proto.Expr] = {
     converters.get(e.getClass) match {
