@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use arrow::array::{Array, ArrayRef, AsArray, BooleanArray, Int32Array, StringArray};
 use arrow::datatypes::{DataType, Schema};
-use datafusion::common::{internal_err, Result as DfResult, ScalarValue};
+use datafusion::common::{exec_err, internal_err, Result as DfResult, ScalarValue};
 use datafusion::logical_expr::ColumnarValue;
 use datafusion::physical_expr::expressions::Literal;
 use datafusion::physical_expr::PhysicalExpr;
@@ -232,7 +232,7 @@ impl PhysicalExpr for StringFunction {
             .iter()
             .map(|a| a.evaluate(batch).and_then(|v| v.into_array(rows)))
             .collect::<DfResult<Vec<ArrayRef>>>()?;
-        let result = evaluate(&self.kind, &args, rows);
+        let result = evaluate(&self.kind, &args, rows)?;
         if result.len() != rows {
             return internal_err!("{} returned {} rows for {rows}", self, result.len());
         }
@@ -252,7 +252,7 @@ impl PhysicalExpr for StringFunction {
     }
 }
 
-fn evaluate(kind: &Kind, args: &[ArrayRef], rows: usize) -> ArrayRef {
+fn evaluate(kind: &Kind, args: &[ArrayRef], rows: usize) -> DfResult<ArrayRef> {
     let strings: Vec<Option<&StringArray>> = args.iter().map(|a| a.as_string_opt::<i32>()).collect();
     // Argument `k` of row `i` as a string (NULL as None).
     let s = |k: usize, i: usize| -> Option<&str> {
@@ -271,7 +271,7 @@ fn evaluate(kind: &Kind, args: &[ArrayRef], rows: usize) -> ArrayRef {
             Some(a.value(i))
         }
     };
-    match kind {
+    Ok(match kind {
         Kind::Like(pattern) => Arc::new(
             (0..rows)
                 .map(|i| Some(like_matches(pattern.as_deref()?, s(0, i)?)))
@@ -296,7 +296,15 @@ fn evaluate(kind: &Kind, args: &[ArrayRef], rows: usize) -> ArrayRef {
             let (v, search, replacement) = (s(0, i)?, s(1, i)?, s(2, i)?);
             Some(if search.is_empty() { v.to_string() } else { v.replace(search, replacement) })
         }),
-        Kind::Pad { left } => strings_of(rows, |i| Some(pad(s(0, i)?, int(1, i)?, s(2, i)?, *left))),
+        Kind::Pad { left } => {
+            let padded = (0..rows)
+                .map(|i| match (s(0, i), int(1, i), s(2, i)) {
+                    (Some(v), Some(len), Some(p)) => pad(v, len, p, *left).map(Some),
+                    _ => Ok(None),
+                })
+                .collect::<DfResult<StringArray>>()?;
+            Arc::new(padded)
+        }
         Kind::Instr => Arc::new((0..rows).map(|i| Some(index_of(s(0, i)?, s(1, i)?, 0) + 1)).collect::<Int32Array>()),
         Kind::Locate => Arc::new(
             (0..rows)
@@ -309,7 +317,7 @@ fn evaluate(kind: &Kind, args: &[ArrayRef], rows: usize) -> ArrayRef {
         ),
         Kind::Reverse => strings_of(rows, |i| Some(s(0, i)?.chars().rev().collect())),
         Kind::Translate => strings_of(rows, |i| Some(translate(s(0, i)?, s(1, i)?, s(2, i)?))),
-    }
+    })
 }
 
 fn strings_of(rows: usize, f: impl Fn(usize) -> Option<String>) -> ArrayRef {
@@ -338,18 +346,21 @@ fn index_of(s: &str, sub: &str, start: usize) -> i32 {
 }
 
 /// `UTF8String.lpad/rpad`: nothing to add (or an empty pad) keeps the first `len` characters.
-fn pad(s: &str, len: i32, pad: &str, left: bool) -> String {
-    let chars = s.chars().count() as i64;
-    let missing = len as i64 - chars;
+/// The missing count is an int difference, wrapping as the JVM's; a result beyond 2 GiB fails,
+/// as Spark's does.
+fn pad(s: &str, len: i32, pad: &str, left: bool) -> DfResult<String> {
+    let missing = len.wrapping_sub(s.chars().count() as i32);
     if missing <= 0 || pad.is_empty() {
-        return s.chars().take(len.max(0) as usize).collect();
+        return Ok(s.chars().take(len.max(0) as usize).collect());
+    }
+    let pad_chars = pad.chars().count();
+    let (count, rest) = (missing as usize / pad_chars, missing as usize % pad_chars);
+    let rest_bytes = pad.chars().take(rest).map(char::len_utf8).sum::<usize>();
+    if s.len() + pad.len() * count + rest_bytes > i32::MAX as usize {
+        return exec_err!("integer overflow: padding to {len} characters");
     }
     let filler: String = pad.chars().cycle().take(missing as usize).collect();
-    if left {
-        filler + s
-    } else {
-        s.to_string() + &filler
-    }
+    Ok(if left { filler + s } else { s.to_string() + &filler })
 }
 
 /// `StringTranslate`: the first occurrence of a character in `from` decides; characters of `from`
@@ -402,11 +413,13 @@ mod tests {
         assert_eq!(index_of("héllo", "l", 3), 3);
         assert_eq!(index_of("abc", "", 5), 0);
         assert_eq!(index_of("abc", "c", 5), -1);
-        assert_eq!(pad("abc", 7, "xy", true), "xyxyabc");
-        assert_eq!(pad("abc", 6, "xy", false), "abcxyx");
-        assert_eq!(pad("abc", 2, "xy", true), "ab");
-        assert_eq!(pad("abc", -1, "xy", true), "");
-        assert_eq!(pad("abc", 5, "", true), "abc");
+        assert_eq!(pad("abc", 7, "xy", true).unwrap(), "xyxyabc");
+        assert_eq!(pad("abc", 6, "xy", false).unwrap(), "abcxyx");
+        assert_eq!(pad("abc", 2, "xy", true).unwrap(), "ab");
+        assert_eq!(pad("abc", -1, "xy", true).unwrap(), "");
+        assert_eq!(pad("abc", 5, "", true).unwrap(), "abc");
+        assert!(pad("abc", i32::MIN, "x", true).unwrap().is_empty());
+        assert!(pad("", i32::MAX, "é", true).is_err());
         assert_eq!(translate("abcabc", "aba", "x"), "xcxc");
     }
 }

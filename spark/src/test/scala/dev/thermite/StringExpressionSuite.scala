@@ -12,7 +12,7 @@ class StringExpressionSuite extends ThermiteTestBase {
   private lazy val words: String = {
     val strings = Seq[String]("", " ", "  a b  ", "abc", "aXb", "a_b", "a%b", "50%", "xxa😀byy", "héllo wörld",
       "日本語", "tab\tx", "a\nb", "nul\u0000", "ab!%b", null, "aaa", "ababab", "xyxzy", "a\\b", "ǆemo ŉ")
-    val ints = Seq[Any](-1, 0, 1, 2, 5, 100, null, Int.MinValue)
+    val ints = Seq[Any](-1, 0, 1, 2, 5, 100, null, Int.MinValue + 100)
     val patterns = Seq[String]("a", "", "b", "😀", null, "xy", "é")
     val rows = strings.indices.flatMap { i =>
       Seq(0, 1).map(k => Row(i * 2 + k, strings(i), ints((i + k) % ints.size), patterns((i + 3 * k) % patterns.size)))
@@ -87,7 +87,7 @@ class StringExpressionSuite extends ThermiteTestBase {
   }
 
   @Test def binaryArgumentsStayInSpark(): Unit = {
-    val df = checkSql(s"SELECT id, lpad(bin, 5, X'00'), reverse(bin) FROM $edge", Seq("ThermiteScanExec"))
-    assertTrue(Thermite.explainFallback(df).nonEmpty)
+    val df = checkSql(s"SELECT id, reverse(bin), lpad(bin, 5, X'00') FROM $edge", Seq("ThermiteScanExec"))
+    assertTrue(Thermite.explainFallback(df).contains("binary"))
   }
 }

@@ -7,7 +7,7 @@ import dev.thermite.serde.{ExprContext, ExprConverter, ExprSerde}
 
 import org.apache.spark.sql.catalyst.expressions._
 import org.apache.spark.sql.catalyst.util.StringUtils
-import org.apache.spark.sql.types.{IntegerType, StringType}
+import org.apache.spark.sql.types.{ArrayType, IntegerType, StringType}
 import org.apache.spark.unsafe.types.UTF8String
 
 // Catalyst has expressions named Left and Right; these are Either's.
@@ -20,7 +20,9 @@ import scala.util.{Left, Right}
 object Strings extends ExprConverter {
   override def convert(e: Expression, ctx: ExprContext): Either[String, proto.Expr] = e match {
     case Like(str, pattern, escape) => like(str, pattern, escape, ctx)
-    case ConcatWs(children) => strings("concat_ws", children, ctx)
+    // A NULL argument is typed array<string> by Spark's coercion; skipped like any NULL.
+    case ConcatWs(sep +: rest) =>
+      strings("concat_ws", sep +: rest.filterNot { case Literal(null, ArrayType(StringType, _)) => true; case _ => false }, ctx)
     case StringTrim(str, trimStr) => strings("trim", str +: trimStr.toSeq, ctx)
     case StringTrimLeft(str, trimStr) => strings("ltrim", str +: trimStr.toSeq, ctx)
     case StringTrimRight(str, trimStr) => strings("rtrim", str +: trimStr.toSeq, ctx)
