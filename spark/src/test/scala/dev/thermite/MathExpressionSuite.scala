@@ -65,6 +65,23 @@ class MathExpressionSuite extends ThermiteTestBase {
       "round(d, -309)", "round(l, -18)", "bround(l, -18)", "round(cast(l as int), -9)", "round(cast(l as short), -4)")
   }
 
+  /** Seeded doubles near decimal ties at every magnitude, where binary and decimal rounding part. */
+  @Test def roundOfRandomNearTies(): Unit = {
+    val random = new scala.util.Random(sys.props.getOrElse("thermite.seed", "7").toLong)
+    val values = (0 until 3000).map { i =>
+      val digits = (random.nextLong() >>> (1 + random.nextInt(50))).toString
+      val exponent = random.nextInt(60) - 30
+      val tie = if (random.nextBoolean()) "5" else ""
+      val sign = if (random.nextBoolean()) "-" else ""
+      Row(i, s"$sign$digits${tie}e$exponent".toDouble)
+    }
+    val schema = StructType(Seq(StructField("id", IntegerType, nullable = false), StructField("d", DoubleType)))
+    val path = tempPath("near-ties")
+    spark.createDataFrame(values.asJava, schema).write.parquet(path)
+    spark.read.parquet(path).createOrReplaceTempView("near_ties")
+    for (n <- Seq(-30, -10, -3, -1, 0, 1, 2, 3, 5, 8, 12, 20, 30)) project("near_ties", s"round(d, $n)", s"bround(d, $n)")
+  }
+
   @Test def roundCornersStayInSpark(): Unit = {
     val df = checkSql(s"SELECT id, round(d, 301), bround(f, 400) FROM $edge", Seq("ThermiteScanExec"))
     assertTrue(Thermite.explainFallback(df).contains("`round` of double to scale 301"))
