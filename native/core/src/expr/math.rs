@@ -272,13 +272,43 @@ fn round(values: &ArrayRef, mode: Rounding, scale: i32, result_type: &DataType) 
     })
 }
 
-/// `BigDecimal(d).setScale(scale, mode)` as a decimal string: Scala's `BigDecimal(d)` takes the
-/// digits of `Double.toString(d)`, the shortest that round-trip. A zero has no sign in a decimal.
-fn round_decimal_digits(v: f64, mode: Rounding, scale: i32) -> String {
-    let formatted = format!("{:e}", v.abs());
+/// The digits of Java 17's `Double.toString(v)` for a finite `v >= 0`, and the place (power of
+/// ten) of the first. Integers below 2^63 take the JVM's exact path: the integer's own digits,
+/// rounded half up to drop the digits its binary exponent makes insignificant. Other values take
+/// the shortest digits that round-trip, which is what the JVM prints.
+fn java_double_digits(v: f64) -> (Vec<u8>, i64) {
+    let bits = v.to_bits();
+    let biased = ((bits >> 52) & 0x7ff) as i64;
+    let fraction = (bits & ((1 << 52) - 1)) | (1 << 52);
+    let bin_exp = biased - 1023;
+    let integral = biased != 0 && (0..=62).contains(&bin_exp) && fraction.trailing_zeros() as i64 >= 52 - bin_exp;
+    if integral {
+        let mut value = if bin_exp >= 52 { fraction << (bin_exp - 52) } else { fraction >> (52 - bin_exp) };
+        // `FloatingDecimal.insignificantDigitsForPow2(binExp - 54)`.
+        let insignificant: u32 = match bin_exp {
+            58..=60 => 1,
+            61 | 62 => 2,
+            _ => 0,
+        };
+        if insignificant > 0 {
+            let pow10 = 10u64.pow(insignificant);
+            let residue = value % pow10;
+            value = value / pow10 + u64::from(residue >= pow10 / 2);
+        }
+        let digits: Vec<u8> = value.to_string().bytes().map(|b| b - b'0').collect();
+        let exp = digits.len() as i64 - 1 + insignificant as i64;
+        return (digits, exp);
+    }
+    let formatted = format!("{v:e}");
     let (mantissa, exp) = formatted.split_once('e').expect("exponent notation");
-    let exp: i64 = exp.parse().expect("an exponent");
-    let digits: Vec<u8> = mantissa.bytes().filter(u8::is_ascii_digit).map(|b| b - b'0').collect();
+    let digits = mantissa.bytes().filter(u8::is_ascii_digit).map(|b| b - b'0').collect();
+    (digits, exp.parse().expect("an exponent"))
+}
+
+/// `BigDecimal(d).setScale(scale, mode)` as a decimal string: Scala's `BigDecimal(d)` takes the
+/// digits of `Double.toString(d)`. A zero has no sign in a decimal.
+fn round_decimal_digits(v: f64, mode: Rounding, scale: i32) -> String {
+    let (digits, exp) = java_double_digits(v.abs());
     // Digits at or above 10^-scale: the first digit's place is 10^exp.
     let keep = exp + scale as i64 + 1;
     if keep >= digits.len() as i64 {
@@ -526,6 +556,16 @@ mod tests {
         assert!(z == 0.0 && z.is_sign_positive());
         let z = round_f64(-0.001, Rounding::HalfUp, 2);
         assert!(z == 0.0 && z.is_sign_positive());
+    }
+
+    #[test]
+    fn large_integral_doubles_take_the_jvm_digits() {
+        // Double.toString(7071199064999999488d) is "7.0711990649999995E18": below the tie.
+        let v = 7071199064999999488f64;
+        assert_eq!(java_double_digits(v), (vec![7, 0, 7, 1, 1, 9, 9, 0, 6, 4, 9, 9, 9, 9, 9, 9, 5], 18));
+        assert_eq!(round_f64(-v, Rounding::HalfUp, -10), -7.07119906e18);
+        assert_eq!(java_double_digits(1.5), (vec![1, 5], 0));
+        assert_eq!(java_double_digits(30000001024.0), (vec![3, 0, 0, 0, 0, 0, 0, 1, 0, 2, 4], 10));
     }
 
     #[test]
