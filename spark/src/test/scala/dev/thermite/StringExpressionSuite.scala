@@ -86,6 +86,13 @@ class StringExpressionSuite extends ThermiteTestBase {
       "translate(s, 'a😀', '😀a')", "translate(s, p, 'Z')")
   }
 
+  @Test def regularExpressionsStayInSpark(): Unit = {
+    for (e <- Seq("s rlike 'a.b'", "regexp_replace(s, 'a+', 'x')", "regexp_extract(s, '(a)', 1)", "initcap(s)")) {
+      val df = checkSql(s"SELECT id, $e FROM $words")
+      assertTrue(Thermite.explainFallback(df).contains("stays in Spark"))
+    }
+  }
+
   @Test def binaryArgumentsStayInSpark(): Unit = {
     val df = checkSql(s"SELECT id, reverse(bin), lpad(bin, 5, X'00') FROM $edge", Seq("ThermiteScanExec"))
     assertTrue(Thermite.explainFallback(df).contains("binary"))

@@ -33,6 +33,10 @@ object Strings extends ExprConverter {
     case StringLocate(sub, str, start) => withInt("locate", Seq(sub, str, start), 2, ctx)
     case Reverse(str) => strings("reverse", Seq(str), ctx)
     case StringTranslate(str, from, to) => strings("translate", Seq(str, from, to), ctx)
+    case _: RLike | _: RegExpReplace | _: RegExpExtract | _: RegExpExtractAll =>
+      Left(s"`${e.prettyName}` stays in Spark: Java's regular expressions have no exact native equivalent")
+    case _: InitCap =>
+      Left("`initcap` stays in Spark: it title-cases through the JVM's Unicode tables")
   }
 
   /**
