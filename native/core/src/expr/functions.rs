@@ -20,7 +20,7 @@ use datafusion_comet_spark_expr::{
     spark_unscaled_value, spark_xxhash64,
 };
 
-use super::type_of;
+use super::{math, strings, type_of};
 use crate::error::{Result, ThermiteError};
 
 pub(super) fn build(name: &str, args: Vec<Arc<dyn PhysicalExpr>>, input: &Schema) -> Result<Arc<dyn PhysicalExpr>> {
@@ -112,6 +112,8 @@ pub(super) fn build(name: &str, args: Vec<Arc<dyn PhysicalExpr>>, input: &Schema
             };
             Ok(Arc::new(SparkFunction { kind: Kind::MakeDecimal(precision, scale), args: vec![Arc::clone(&args[0])] }))
         }
+        name if strings::handles(name) => strings::build(name, args, input),
+        name if math::handles(name) => math::build(name, args, input),
         other => Err(ThermiteError::plan(format!("function `{other}` is not supported natively"))),
     }
 }

@@ -7,7 +7,9 @@ mod cast;
 mod comparison;
 mod conditional;
 mod functions;
+mod math;
 mod predicate;
+mod strings;
 
 use std::sync::Arc;
 

@@ -74,7 +74,31 @@ object ExprSerde {
     classOf[Signum] -> Functions,
     classOf[Pow] -> Functions,
     classOf[UnscaledValue] -> Functions,
-    classOf[MakeDecimal] -> Functions)
+    classOf[MakeDecimal] -> Functions,
+    classOf[Like] -> Strings,
+    classOf[ConcatWs] -> Strings,
+    classOf[StringTrim] -> Strings,
+    classOf[StringTrimLeft] -> Strings,
+    classOf[StringTrimRight] -> Strings,
+    classOf[StringReplace] -> Strings,
+    classOf[StringLPad] -> Strings,
+    classOf[StringRPad] -> Strings,
+    classOf[StringInstr] -> Strings,
+    classOf[StringLocate] -> Strings,
+    classOf[Reverse] -> Strings,
+    classOf[StringTranslate] -> Strings,
+    classOf[RLike] -> Strings,
+    classOf[RegExpReplace] -> Strings,
+    classOf[RegExpExtract] -> Strings,
+    classOf[RegExpExtractAll] -> Strings,
+    classOf[InitCap] -> Strings,
+    classOf[Round] -> Maths,
+    classOf[BRound] -> Maths,
+    classOf[NaNvl] -> Maths,
+    classOf[Greatest] -> Maths,
+    classOf[Least] -> Maths,
+    classOf[IntegralDivide] -> Maths,
+    classOf[Pmod] -> Maths)
 
   def convert(e: Expression, ctx: ExprContext): Either[String, proto.Expr] = {
     converters.get(e.getClass) match {
