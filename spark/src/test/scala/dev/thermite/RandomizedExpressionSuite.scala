@@ -71,6 +71,14 @@ class RandomizedExpressionSuite extends ThermiteTestBase {
         val from = pick(rnd, types.map(_._1).filterNot(f =>
           t.startsWith("decimal") && (f == "double" || f == "float")))
         s"cast(${numeric(rnd, from, depth - 1)} as $t)"
+      case 6 => s"${pick(rnd, Seq("greatest", "least"))}(${sub()}, ${sub()})"
+      case 7 =>
+        // pmod by zero, of negative values; rounding at ties, to negative scales.
+        if (t == "double" || t == "float" || (t.startsWith("decimal") && rnd.nextBoolean())) {
+          s"cast(${pick(rnd, Seq("round", "bround"))}(${sub()}, ${rnd.nextInt(6) - 2}) as $t)"
+        } else {
+          s"cast(pmod(${sub()}, ${sub()}) as $t)"
+        }
       case _ => if (rnd.nextBoolean()) column(rnd, t) else literal(rnd, t)
     }
   }
