@@ -72,7 +72,24 @@ object ExprSerde {
     classOf[Log10] -> Functions,
     classOf[Log2] -> Functions,
     classOf[Signum] -> Functions,
-    classOf[Pow] -> Functions)
+    classOf[Pow] -> Functions,
+    classOf[Year] -> DateTime,
+    classOf[Quarter] -> DateTime,
+    classOf[Month] -> DateTime,
+    classOf[DayOfMonth] -> DateTime,
+    classOf[DayOfWeek] -> DateTime,
+    classOf[WeekDay] -> DateTime,
+    classOf[DayOfYear] -> DateTime,
+    classOf[Hour] -> DateTime,
+    classOf[Minute] -> DateTime,
+    classOf[Second] -> DateTime,
+    classOf[DateAdd] -> DateTime,
+    classOf[DateSub] -> DateTime,
+    classOf[DateDiff] -> DateTime,
+    classOf[AddMonths] -> DateTime,
+    classOf[LastDay] -> DateTime,
+    classOf[TruncDate] -> DateTime,
+    classOf[TruncTimestamp] -> DateTime)
 
   def convert(e: Expression, ctx: ExprContext): Either[String, proto.Expr] = {
     converters.get(e.getClass) match {
