@@ -15,6 +15,7 @@ use arrow::array::{
     Array, ArrayRef, AsArray, BooleanArray, Date32Array, Int64Array, StringArray, TimestampMicrosecondArray,
 };
 use arrow::datatypes::{DataType, Date32Type, Decimal128Type, Schema, TimeUnit, TimestampMicrosecondType};
+use arrow::error::ArrowError;
 use datafusion::common::{internal_err, Result as DfResult};
 use datafusion::logical_expr::ColumnarValue;
 use datafusion::physical_expr::PhysicalExpr;
@@ -149,7 +150,10 @@ impl PhysicalExpr for TextOrTimeCast {
                 Arc::new(days)
             }
             CastKind::DateToTimestamp => {
-                let ts: TimestampMicrosecondArray = input.as_primitive::<Date32Type>().unary(|d| zone.start_of_day(d));
+                // Spark's `daysToMicros` fails on overflow (`Math.multiplyExact`), in legacy mode too.
+                let ts: TimestampMicrosecondArray = input.as_primitive::<Date32Type>().try_unary(|d| {
+                    zone.start_of_day(d).ok_or_else(|| ArrowError::ComputeError(format!("long overflow: date {d} as a timestamp")))
+                })?;
                 Arc::new(ts.with_timezone(SPARK_TIMESTAMP_TZ))
             }
             CastKind::DateToString => {

@@ -459,9 +459,14 @@ impl SessionZone {
         local_micros.wrapping_sub(offset * MICROS_PER_SECOND)
     }
 
-    /// The instant the day `days` starts in this zone (`LocalDate.atStartOfDay(zone)`).
-    pub(super) fn start_of_day(&self, days: i32) -> i64 {
-        self.local_to_utc(days as i64 * MICROS_PER_DAY)
+    /// The instant the day `days` starts in this zone (`LocalDate.atStartOfDay(zone)`), None
+    /// beyond the range of microseconds in a long.
+    pub(super) fn start_of_day(&self, days: i32) -> Option<i64> {
+        let seconds = days as i64 * 86_400;
+        let local = seconds.checked_mul(MICROS_PER_SECOND)?;
+        let utc_seconds = seconds - self.offset_at(seconds);
+        utc_seconds.checked_mul(MICROS_PER_SECOND)?;
+        Some(self.local_to_utc(local))
     }
 
     /// Spark's `DateTimeUtils.truncTimestamp`: below a minute on the instant; minutes, hours
@@ -480,7 +485,7 @@ impl SessionZone {
             TRUNC_TO_MINUTE => on_wall_clock(60 * MICROS_PER_SECOND),
             TRUNC_TO_HOUR => on_wall_clock(3600 * MICROS_PER_SECOND),
             TRUNC_TO_DAY => on_wall_clock(MICROS_PER_DAY),
-            _ => self.start_of_day(trunc_date(self.day_of(micros), level)?),
+            _ => self.start_of_day(trunc_date(self.day_of(micros), level)?)?,
         })
     }
 

@@ -68,8 +68,23 @@ class CastSuite extends ThermiteTestBase {
     project(edge, "cast(date as string)", "cast(ts as string)", "cast(date as timestamp)", "cast(ts as date)",
       "cast(ts as bigint)", "cast(ts as int)", "cast(ts as smallint)", "cast(ts as tinyint)",
       "cast(cast(date as timestamp) as string)", "cast(cast(ts as date) as timestamp)")
-    project(strings, "cast(cast(s as date) as timestamp)", "cast(cast(s as date) as string)")
+    project(strings, "cast(cast(s as date) as string)")
+    // Spark fails on a date beyond the timestamp range (year 1234567): so does Thermite.
+    checkSql(s"SELECT id, cast(cast(s as date) as timestamp) FROM $strings WHERE length(s) < 12", projected)
   }
+
+  @Test def dateBeyondTheTimestampRangeFails(): Unit = {
+    val query = s"SELECT cast(cast(s as date) as timestamp) FROM $strings WHERE s = '1234567-01-01'"
+    for (enabled <- Seq("false", "true")) {
+      withConf(ThermiteConf.Enabled -> enabled) {
+        val error = intercept(spark.sql(query).collect())
+        assertTrue(s"Thermite $enabled: $error", error.contains("overflow"))
+      }
+    }
+  }
+
+  private def intercept(body: => Unit): String =
+    try { body; "no error" } catch { case e: Exception => e.toString + Option(e.getCause).map(_.toString).getOrElse("") }
 
   @Test def pairsLeftInSparkSayWhy(): Unit = {
     for ((expr, why) <- Seq("cast(d as string)" -> "Double.toString", "cast(f as string)" -> "Double.toString",

@@ -39,7 +39,9 @@ class DateTimeExpressionSuite extends ThermiteTestBase {
     val schema = StructType(Seq(StructField("id", IntegerType, nullable = false), StructField("date", DateType),
       StructField("ts", TimestampType), StructField("n", IntegerType)))
     val path = tempPath("datetime-times")
-    withConf("spark.sql.session.timeZone" -> "UTC") {
+    // Dates before 1582 are written as they are (proleptic Gregorian), which both engines read.
+    withConf("spark.sql.session.timeZone" -> "UTC", "spark.sql.parquet.datetimeRebaseModeInWrite" -> "CORRECTED",
+      "spark.sql.parquet.int96RebaseModeInWrite" -> "CORRECTED") {
       spark.createDataFrame(rows.asJava, schema).repartition(2).write.parquet(path)
     }
     spark.read.parquet(path).createOrReplaceTempView("dt_times")
@@ -52,7 +54,7 @@ class DateTimeExpressionSuite extends ThermiteTestBase {
     for (t <- Seq(edge, times)) checkSql(s"SELECT id, ${exprs.mkString(", ")} FROM $t", projected)
 
   private def inZones(body: => Unit): Unit =
-    for (zone <- Seq("America/Los_Angeles", "UTC", "Asia/Kolkata")) {
+    for (zone <- Seq("America/Los_Angeles", "UTC", "Asia/Kolkata", "-03:30")) {
       withConf("spark.sql.session.timeZone" -> zone)(body)
     }
 
@@ -99,6 +101,15 @@ class DateTimeExpressionSuite extends ThermiteTestBase {
         Seq("ThermiteScanExec", "ThermiteFilterExec"))
       checkSql(s"SELECT id FROM $t WHERE extract(year FROM date) BETWEEN 1990 AND 2030 AND month(date) > 2",
         Seq("ThermiteScanExec", "ThermiteFilterExec"))
+    }
+  }
+
+  @Test def probeIntervals(): Unit = {
+    for (e <- Seq("date + interval 3 day", "date - interval '90' day", "date + interval 1 month", "ts + interval 2 hour",
+      "ts - interval '1 02:03:04.5' day to second", "date + make_interval(0, 1)", "ts + interval 1 month")) {
+      val df = spark.sql(s"SELECT id, $e FROM $times")
+      println(s"PROBE $e :: ${df.queryExecution.executedPlan.toString.split("\n").take(3).mkString(" | ")} :: " +
+        Thermite.explainFallback(df))
     }
   }
 

@@ -53,14 +53,13 @@ object DateTime extends ExprConverter {
   }
 
   /**
-   * Whether the native side reads `zone` as `java.time` does: region IDs (looked up in the
-   * native tz database, as recent as the JDK's) and offsets written `+hh:mm`.
+   * Whether the native side reads `zone` as `java.time` does: tz database region IDs (the native
+   * side's tz database being as recent as the JDK's) and offsets written `+hh:mm`. Prefixed
+   * offsets such as `GMT+8` are not tz database names.
    */
   def zoneSupported(zone: String): Boolean =
-    scala.util.Try(ZoneId.of(zone)).toOption.exists {
-      case o: ZoneOffset => o.getTotalSeconds % 60 == 0 && zone.matches("[+-]\\d\\d:\\d\\d")
-      case _ => zone.matches("[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*")
-    }
+    ZoneId.getAvailableZoneIds.contains(zone) ||
+      (zone.matches("[+-]\\d\\d:\\d\\d") && scala.util.Try(ZoneOffset.of(zone)).isSuccess)
 
   /** Why an expression of the time zone `zone` cannot be native, if it cannot. */
   def zoneProblem(name: String, zone: Option[String]): Option[String] = {
