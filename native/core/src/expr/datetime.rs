@@ -10,8 +10,9 @@ use std::sync::Arc;
 use arrow::array::timezone::Tz;
 use arrow::array::{Array, ArrayRef, AsArray, Date32Array, Int32Array, PrimitiveArray, TimestampMicrosecondArray};
 use arrow::datatypes::{
-    DataType, Date32Type, Int16Type, Int32Type, Int8Type, Schema, TimeUnit, TimestampMicrosecondType,
+    DataType, Date32Type, Int16Type, Int32Type, Int64Type, Int8Type, Schema, TimeUnit, TimestampMicrosecondType,
 };
+use arrow::error::ArrowError;
 use chrono::{DateTime, Offset, TimeZone};
 use datafusion::common::{internal_err, Result as DfResult};
 use datafusion::logical_expr::ColumnarValue;
@@ -27,7 +28,7 @@ const MICROS_PER_DAY: i64 = 86_400 * MICROS_PER_SECOND;
 /// Whether `name` is one of this module's functions.
 pub(super) fn handles(name: &str) -> bool {
     Field::of(name).is_some()
-        || matches!(name, "date_add" | "date_sub" | "datediff" | "add_months" | "last_day" | "trunc_date" | "trunc_timestamp")
+        || matches!(name, "date_add" | "date_sub" | "datediff" | "add_months" | "last_day" | "trunc_date" | "trunc_timestamp" | "timestamp_add_micros" | "timestamp_add_months")
 }
 
 pub(super) fn build(
@@ -45,6 +46,8 @@ pub(super) fn build(
         (None, "add_months") => Kind::AddMonths,
         (None, "last_day") => Kind::LastDay,
         (None, "trunc_date") => Kind::TruncDate,
+        (None, "timestamp_add_micros") => Kind::TimestampAddMicros,
+        (None, "timestamp_add_months") => Kind::TimestampAddMonths,
         (None, _) => Kind::TruncTimestamp,
     };
     let ok = match (kind, types.as_slice()) {
@@ -56,6 +59,8 @@ pub(super) fn build(
         (Kind::LastDay, [DataType::Date32]) => true,
         (Kind::TruncDate, [DataType::Date32, DataType::Int32]) => true,
         (Kind::TruncTimestamp, [DataType::Timestamp(_, Some(_)), DataType::Int32]) => true,
+        (Kind::TimestampAddMicros, [DataType::Timestamp(_, Some(_)), DataType::Int64]) => true,
+        (Kind::TimestampAddMonths, [DataType::Timestamp(_, Some(_)), DataType::Int32]) => true,
         _ => false,
     };
     if !ok {
@@ -144,6 +149,13 @@ enum Kind {
     TruncDate,
     /// `date_trunc(level, timestamp)` in the session time zone.
     TruncTimestamp,
+    /// `timestamp + day-time interval`: whole days on the wall clock of the session time zone,
+    /// the rest on the instant's time line (Spark's `timestampAddDayTime`); overflow fails, as
+    /// Spark's `Math.addExact` does.
+    TimestampAddMicros,
+    /// `timestamp + year-month interval`: months added on the wall clock of the session time
+    /// zone (`ZonedDateTime.plusMonths`).
+    TimestampAddMonths,
 }
 
 /// Spark's `DateTimeUtils` truncation levels.
@@ -196,7 +208,9 @@ impl PhysicalExpr for DateTimeFunction {
     fn data_type(&self, _input: &Schema) -> DfResult<DataType> {
         Ok(match self.kind {
             Kind::Field(_) | Kind::DateDiff => DataType::Int32,
-            Kind::TruncTimestamp => DataType::Timestamp(TimeUnit::Microsecond, Some(SPARK_TIMESTAMP_TZ.into())),
+            Kind::TruncTimestamp | Kind::TimestampAddMicros | Kind::TimestampAddMonths => {
+                DataType::Timestamp(TimeUnit::Microsecond, Some(SPARK_TIMESTAMP_TZ.into()))
+            }
             _ => DataType::Date32,
         })
     }
@@ -270,6 +284,23 @@ impl PhysicalExpr for DateTimeFunction {
                     .zip(levels.iter())
                     .map(|(v, level)| self.zone.trunc_timestamp(v?, level?))
                     .collect();
+                Arc::new(out.with_timezone(SPARK_TIMESTAMP_TZ))
+            }
+            Kind::TimestampAddMicros => {
+                let ts = args[0].as_primitive::<TimestampMicrosecondType>();
+                let out: TimestampMicrosecondArray =
+                    arrow::compute::try_binary(ts, args[1].as_primitive::<Int64Type>(), |v, micros| {
+                        self.zone
+                            .add_day_time(v, micros)
+                            .ok_or_else(|| ArrowError::ComputeError("long overflow: timestamp + interval".into()))
+                    })?;
+                Arc::new(out.with_timezone(SPARK_TIMESTAMP_TZ))
+            }
+            Kind::TimestampAddMonths => {
+                let ts = args[0].as_primitive::<TimestampMicrosecondType>();
+                let out: TimestampMicrosecondArray = arrow::compute::binary(ts, args[1].as_primitive::<Int32Type>(), |v, months| {
+                    self.zone.add_months(v, months)
+                })?;
                 Arc::new(out.with_timezone(SPARK_TIMESTAMP_TZ))
             }
         };
@@ -487,6 +518,26 @@ impl SessionZone {
             TRUNC_TO_DAY => on_wall_clock(MICROS_PER_DAY),
             _ => self.start_of_day(trunc_date(self.day_of(micros), level)?)?,
         })
+    }
+
+    /// `months` added to the wall clock time of `micros`, resolved keeping its offset when it
+    /// can (`ZonedDateTime.plusMonths`).
+    fn add_months(&self, micros: i64, months: i32) -> i64 {
+        let offset = self.offset_at(micros.div_euclid(MICROS_PER_SECOND));
+        let local = micros.wrapping_add(offset * MICROS_PER_SECOND);
+        let (days, time) = (local.div_euclid(MICROS_PER_DAY), local.rem_euclid(MICROS_PER_DAY));
+        let days = add_months(days as i32, months) as i64;
+        self.local_to_utc_preferring(days * MICROS_PER_DAY + time, Some(offset))
+    }
+
+    /// Spark's `timestampAddDayTime`: `plusDays` of the interval's whole days (truncated toward
+    /// zero), then its remaining microseconds on the instant. None on overflow.
+    fn add_day_time(&self, micros: i64, interval: i64) -> Option<i64> {
+        let days = interval / MICROS_PER_DAY;
+        let rest = interval - days * MICROS_PER_DAY;
+        let offset = self.offset_at(micros.div_euclid(MICROS_PER_SECOND));
+        let local = micros.checked_add(offset * MICROS_PER_SECOND)?.checked_add(days * MICROS_PER_DAY)?;
+        self.local_to_utc_preferring(local, Some(offset)).checked_add(rest)
     }
 
     /// The day in this zone of the instant `micros`.

@@ -104,13 +104,15 @@ class DateTimeExpressionSuite extends ThermiteTestBase {
     }
   }
 
-  @Test def probeIntervals(): Unit = {
-    for (e <- Seq("date + interval 3 day", "date - interval '90' day", "date + interval 1 month", "ts + interval 2 hour",
-      "ts - interval '1 02:03:04.5' day to second", "date + make_interval(0, 1)", "ts + interval 1 month")) {
-      val df = spark.sql(s"SELECT id, $e FROM $times")
-      println(s"PROBE $e :: ${df.queryExecution.executedPlan.toString.split("\n").take(3).mkString(" | ")} :: " +
-        Thermite.explainFallback(df))
-    }
+  @Test def intervalArithmetic(): Unit = inZones {
+    project("date + interval 3 day", "date - interval '90' day", "date + interval 1 month", "date - interval 13 month",
+      "date + interval '1-2' year to month", "ts + interval 2 hour", "ts - interval '1 02:03:04.5' day to second",
+      "ts + interval 1 month", "ts - interval 11 month", "ts + interval '100' year", "ts + interval 30 day")
+  }
+
+  @Test def calendarIntervalsStayInSpark(): Unit = {
+    val df = checkSql(s"SELECT id, ts + make_interval(0, 1) FROM $times", Seq("ThermiteScanExec"))
+    assertTrue(Thermite.explainFallback(df), Thermite.explainFallback(df).contains("interval"))
   }
 
   @Test def otherSessionZoneStaysInSpark(): Unit = {

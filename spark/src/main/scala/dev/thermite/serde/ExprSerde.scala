@@ -89,7 +89,10 @@ object ExprSerde {
     classOf[AddMonths] -> DateTime,
     classOf[LastDay] -> DateTime,
     classOf[TruncDate] -> DateTime,
-    classOf[TruncTimestamp] -> DateTime)
+    classOf[TruncTimestamp] -> DateTime,
+    classOf[DateAddYMInterval] -> DateTime,
+    classOf[TimestampAddYMInterval] -> DateTime,
+    classOf[TimeAdd] -> DateTime)
 
   def convert(e: Expression, ctx: ExprContext): Either[String, proto.Expr] = {
     converters.get(e.getClass) match {

@@ -41,6 +41,22 @@ object DateTime extends ExprConverter {
         val level = DateTimeUtils.parseTruncLevel(format.eval().asInstanceOf[UTF8String])
         function("trunc_date", Seq(date, Literal(level)), ctx)
       }
+    case DateAddYMInterval(date, interval) =>
+      literalInterval("date + interval", interval).flatMap(months => function("add_months", Seq(date, months), ctx))
+    case t: TimestampAddYMInterval =>
+      if (t.timestamp.dataType != TimestampType) Left(s"`timestamp + interval` of ${t.timestamp.dataType.catalogString}")
+      else zoneProblem("timestamp + interval", t.timeZoneId).map(Left(_)).getOrElse(
+        literalInterval("timestamp + interval", t.interval)
+          .flatMap(months => function("timestamp_add_months", Seq(t.timestamp, months), ctx)))
+    case t: TimeAdd =>
+      if (t.start.dataType != TimestampType) Left(s"`timestamp + interval` of ${t.start.dataType.catalogString}")
+      else if (!t.interval.dataType.isInstanceOf[DayTimeIntervalType]) {
+        Left("`timestamp + interval` of a calendar interval is not supported")
+      } else {
+        zoneProblem("timestamp + interval", t.timeZoneId).map(Left(_)).getOrElse(
+          literalInterval("timestamp + interval", t.interval)
+            .flatMap(micros => function("timestamp_add_micros", Seq(t.start, micros), ctx)))
+      }
     case t: TruncTimestamp =>
       if (!t.format.foldable) Left("`date_trunc` with a format that is not a literal is not supported")
       else if (t.timestamp.dataType != TimestampType) {
@@ -51,6 +67,18 @@ object DateTime extends ExprConverter {
           .getOrElse(function("trunc_timestamp", Seq(t.timestamp, Literal(level)), ctx))
       }
   }
+
+  /**
+   * A year-month interval literal as its months (int), a day-time one as its microseconds
+   * (long): the native side has no interval types.
+   */
+  private def literalInterval(name: String, interval: Expression): Either[String, Literal] =
+    interval match {
+      case Literal(null, _) => Left(s"`$name` of a null interval is not supported")
+      case Literal(months: Int, _: YearMonthIntervalType) => Right(Literal(months))
+      case Literal(micros: Long, _: DayTimeIntervalType) => Right(Literal(micros))
+      case _ => Left(s"`$name` of an interval that is not a literal is not supported")
+    }
 
   /**
    * Whether the native side reads `zone` as `java.time` does: tz database region IDs (the native
