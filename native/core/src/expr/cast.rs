@@ -12,7 +12,8 @@ use std::hash::Hash;
 use std::sync::Arc;
 
 use arrow::array::{
-    Array, ArrayRef, AsArray, BooleanArray, Date32Array, Int64Array, StringArray, TimestampMicrosecondArray,
+    Array, ArrayRef, AsArray, BooleanArray, Date32Array, Float32Array, Float64Array, Int64Array, StringArray,
+    TimestampMicrosecondArray,
 };
 use arrow::datatypes::{DataType, Date32Type, Decimal128Type, Schema, TimeUnit, TimestampMicrosecondType};
 use arrow::error::ArrowError;
@@ -62,11 +63,13 @@ enum CastKind {
     DateToTimestamp,
     DateToString,
     TimestampToString,
-    /// Java's `BigDecimal.toString`: an exponent when the value is below 1e-6 in magnitude.
+    /// Java's `BigDecimal.toString`: an exponent when the adjusted exponent is below -6 (`0E-10`).
     DecimalToString,
     StringToIntegral,
     StringToBoolean,
     StringToDate,
+    /// `Double.parseDouble` / `Float.parseFloat`, then Spark's `inf`/`nan` spellings.
+    StringToFloating,
 }
 
 impl CastKind {
@@ -82,6 +85,7 @@ impl CastKind {
             (Utf8, Int8 | Int16 | Int32 | Int64) => CastKind::StringToIntegral,
             (Utf8, Boolean) => CastKind::StringToBoolean,
             (Utf8, Date32) => CastKind::StringToDate,
+            (Utf8, Float32 | Float64) => CastKind::StringToFloating,
             _ => return None,
         })
     }
@@ -133,7 +137,10 @@ impl PhysicalExpr for TextOrTimeCast {
     fn nullable(&self, input: &Schema) -> DfResult<bool> {
         // Unparsable strings are NULL.
         Ok(self.child.nullable(input)?
-            || matches!(self.kind, CastKind::StringToIntegral | CastKind::StringToBoolean | CastKind::StringToDate))
+            || matches!(
+                self.kind,
+                CastKind::StringToIntegral | CastKind::StringToBoolean | CastKind::StringToDate | CastKind::StringToFloating
+            ))
     }
 
     fn evaluate(&self, batch: &arrow::record_batch::RecordBatch) -> DfResult<ColumnarValue> {
@@ -189,6 +196,15 @@ impl PhysicalExpr for TextOrTimeCast {
             CastKind::StringToBoolean => {
                 let strings = input.as_string::<i32>();
                 Arc::new(strings.iter().map(|s| s.and_then(parse_boolean)).collect::<BooleanArray>())
+            }
+            CastKind::StringToFloating => {
+                let strings = input.as_string::<i32>();
+                if self.to == DataType::Float32 {
+                    let floats: Float32Array = strings.iter().map(|s| s.and_then(parse_java_float::<true>).map(|v| v as f32)).collect();
+                    Arc::new(floats)
+                } else {
+                    Arc::new(strings.iter().map(|s| s.and_then(parse_java_float::<false>)).collect::<Float64Array>())
+                }
             }
             CastKind::StringToDate => {
                 let strings = input.as_string::<i32>();
@@ -279,6 +295,155 @@ fn parse_boolean(s: &str) -> Option<bool> {
         b"f" | b"false" | b"n" | b"no" | b"0" => Some(false),
         _ => None,
     }
+}
+
+/// Spark's cast of a string to a double (`FLOAT` = true: to a float, returned widened, exactly):
+/// Java's `parseDouble`/`parseFloat` of the string trimmed of chars up to U+0020 (decimal or
+/// hexadecimal, an optional `f`/`d` suffix, `NaN`, `Infinity`), else Spark's spellings
+/// `inf`, `infinity`, `nan` in any case, else NULL.
+fn parse_java_float<const FLOAT: bool>(s: &str) -> Option<f64> {
+    let t = s.trim_matches(|c: char| c <= ' ');
+    let (negative, body) = match t.as_bytes().first() {
+        Some(b'-') => (true, &t[1..]),
+        Some(b'+') => (false, &t[1..]),
+        _ => (false, t),
+    };
+    let signed = |v: f64| if negative { -v } else { v };
+    let unsuffixed = match body.as_bytes().last() {
+        Some(b'f' | b'F' | b'd' | b'D') => &body[..body.len() - 1],
+        _ => body,
+    };
+    let parsed = if body == "NaN" {
+        Some(f64::NAN)
+    } else if body == "Infinity" {
+        Some(signed(f64::INFINITY))
+    } else if is_java_decimal(unsuffixed) {
+        // Rust parses this grammar correctly rounded, as Java does.
+        if FLOAT {
+            unsuffixed.parse::<f32>().ok().map(|v| signed(v as f64))
+        } else {
+            unsuffixed.parse::<f64>().ok().map(signed)
+        }
+    } else {
+        parse_hex_float(unsuffixed, if FLOAT { 24 } else { 53 }, if FLOAT { -126 } else { -1022 }).map(signed)
+    };
+    parsed.or_else(|| match t.to_ascii_lowercase().as_str() {
+        "inf" | "+inf" | "infinity" | "+infinity" => Some(f64::INFINITY),
+        "-inf" | "-infinity" => Some(f64::NEG_INFINITY),
+        "nan" => Some(f64::NAN),
+        _ => None,
+    })
+}
+
+/// `digits[.digits][e[+-]digits]` or `.digits[...]`, without sign.
+fn is_java_decimal(s: &str) -> bool {
+    let b = s.as_bytes();
+    let digits = |mut i: usize| {
+        let start = i;
+        while i < b.len() && b[i].is_ascii_digit() {
+            i += 1;
+        }
+        (i, i - start)
+    };
+    let (mut i, whole) = digits(0);
+    let mut fraction = 0;
+    if i < b.len() && b[i] == b'.' {
+        (i, fraction) = digits(i + 1);
+    }
+    if whole + fraction == 0 {
+        return false;
+    }
+    if i < b.len() && (b[i] == b'e' || b[i] == b'E') {
+        i += 1;
+        if i < b.len() && (b[i] == b'+' || b[i] == b'-') {
+            i += 1;
+        }
+        let (end, n) = digits(i);
+        if n == 0 {
+            return false;
+        }
+        i = end;
+    }
+    i == b.len()
+}
+
+/// Java's hexadecimal floating point literal without sign or suffix, `0x<hex>[.<hex>]p[+-]<dec>`,
+/// rounded half to even to `bits` significant bits, subnormal below 2^`min_exponent`.
+fn parse_hex_float(s: &str, bits: u32, min_exponent: i64) -> Option<f64> {
+    let rest = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X"))?;
+    let p = rest.find(['p', 'P'])?;
+    let (significand, exponent) = (&rest[..p], &rest[p + 1..]);
+    let (negative_exponent, exponent_digits) = match exponent.as_bytes().first() {
+        Some(b'-') => (true, &exponent[1..]),
+        Some(b'+') => (false, &exponent[1..]),
+        _ => (false, exponent),
+    };
+    if exponent_digits.is_empty() || !exponent_digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    // Saturated: far beyond any double's range either way.
+    let magnitude = exponent_digits.bytes().fold(0i64, |e, b| (e * 10 + (b - b'0') as i64).min(1 << 40));
+    let mut exponent = if negative_exponent { -magnitude } else { magnitude };
+    let (whole, fraction) = significand.split_once('.').unwrap_or((significand, ""));
+    if whole.len() + fraction.len() == 0 || !whole.chars().chain(fraction.chars()).all(|c| c.is_ascii_hexdigit()) {
+        return None;
+    }
+    // The significand's leading 120 bits, and whether any bit below them is set.
+    let (mut mantissa, mut sticky) = (0u128, false);
+    for (i, c) in whole.chars().chain(fraction.chars()).enumerate() {
+        let digit = c.to_digit(16).expect("checked") as u128;
+        if mantissa >> 116 == 0 {
+            mantissa = mantissa << 4 | digit;
+            if i >= whole.len() {
+                exponent -= 4;
+            }
+        } else {
+            sticky |= digit != 0;
+            if i < whole.len() {
+                exponent += 4;
+            }
+        }
+    }
+    if mantissa == 0 {
+        return Some(0.0);
+    }
+    // value = mantissa × 2^exponent; its leading bit is 2^top.
+    let width = 128 - mantissa.leading_zeros() as i64;
+    let top = width - 1 + exponent;
+    let keep = if top >= min_exponent { bits as i64 } else { bits as i64 - (min_exponent - top) };
+    let shift = width - keep;
+    let (mut q, mut scale) = (mantissa, exponent);
+    if shift > 0 {
+        if shift > 127 {
+            // Below half the smallest subnormal.
+            return Some(0.0);
+        }
+        let rem = mantissa & ((1u128 << shift) - 1);
+        let half = 1u128 << (shift - 1);
+        q = mantissa >> shift;
+        scale += shift;
+        if rem > half || (rem == half && (sticky || q & 1 == 1)) {
+            q += 1;
+        }
+    }
+    // q has at most `bits` + 1 bits: exact in a double; scaling by powers of two is exact
+    // until the result, which is representable after the rounding above.
+    let mut value = q as f64;
+    while scale > 0 && value.is_finite() {
+        let step = scale.min(1000);
+        value *= 2f64.powi(step as i32);
+        scale -= step;
+    }
+    while scale < 0 && value != 0.0 {
+        let step = scale.max(-1000);
+        value *= 2f64.powi(step as i32);
+        scale -= step;
+    }
+    let max_exponent = if bits == 24 { 127 } else { 1023 };
+    if value.is_infinite() || value.log2().floor() as i64 > max_exponent {
+        return Some(f64::INFINITY);
+    }
+    Some(value)
 }
 
 /// Spark's `DateTimeUtils.stringToDate`: `[+-]yyyy[y..]`, `yyyy-[m]m`, `yyyy-[m]m-[d]d`, and the
@@ -416,6 +581,34 @@ mod tests {
         for (s, expected) in cases {
             assert_eq!(parse_long(s.as_bytes()), expected, "{s:?}");
         }
+    }
+
+    #[test]
+    fn floating_point_parses_as_java_then_spark_does() {
+        let d = |s: &str| parse_java_float::<false>(s);
+        let f = |s: &str| parse_java_float::<true>(s).map(|v| v as f32);
+        assert_eq!(d(" 1.5d "), Some(1.5));
+        assert_eq!(d("1.e3"), Some(1000.0));
+        assert_eq!(d("+.5E1"), Some(5.0));
+        assert_eq!(d("0x1.8p1"), Some(3.0));
+        assert_eq!(d("-0x0p0").map(f64::to_bits), Some((-0.0f64).to_bits()));
+        assert_eq!(d("0x1p-1074"), Some(f64::from_bits(1)));
+        assert_eq!(d("0x1p-1075"), Some(0.0));
+        assert_eq!(d("0x1.8p-1075"), Some(f64::from_bits(1)));
+        assert_eq!(d("0x1.fffffffffffff8p1023"), Some(f64::INFINITY));
+        assert_eq!(d("0x1F"), None);
+        assert_eq!(d("1e"), None);
+        assert_eq!(d("."), None);
+        assert_eq!(d("Infinityd"), None);
+        assert_eq!(d("-Infinity"), Some(f64::NEG_INFINITY));
+        assert_eq!(d("-INF"), Some(f64::NEG_INFINITY));
+        assert!(d("+NaN").unwrap().is_nan());
+        assert_eq!(d("-nan"), None);
+        assert_eq!(d("\u{3000}1"), None);
+        assert_eq!(f("0x1p-149"), Some(f32::from_bits(1)));
+        assert_eq!(f("3.4028236e38"), Some(f32::INFINITY));
+        assert_eq!(f("0x1.ffffffp127"), Some(f32::INFINITY));
+        assert_eq!(f("0.1"), Some(0.1f32));
     }
 
     #[test]

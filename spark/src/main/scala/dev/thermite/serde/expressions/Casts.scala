@@ -50,9 +50,9 @@ object Casts extends ExprConverter {
     case (_: DecimalType, StringType) => None
     case (_: FloatType | _: DoubleType, StringType) =>
       Some("Java 17's Double.toString does not always print the shortest digits (JDK-4511638)")
-    case (StringType, t) if integral(t) || t == BooleanType || t == DateType => None
-    case (StringType, _: FloatType | _: DoubleType | _: DecimalType) =>
-      Some("Java's number parsing (hexadecimal, suffixes) is not reproduced natively")
+    case (StringType, t) if integral(t) || floating(t) || t == BooleanType || t == DateType => None
+    case (StringType, _: DecimalType) =>
+      Some("Spark's decimal parsing (Decimal.fromString) is not reproduced natively")
     case (StringType, TimestampType) =>
       Some("Spark's timestamp parsing (zone IDs, partial times) is not reproduced natively")
     case (TimestampType, t) if integral(t) || t == DateType => None
