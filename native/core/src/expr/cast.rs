@@ -59,6 +59,8 @@ pub(super) fn spark_cast(
 enum CastKind {
     /// Whole seconds, rounded down; narrower integers wrap (`toInt`, `toShort`, `toByte`).
     TimestampToIntegral,
+    /// Seconds as a double (`micros / 1e6`), narrowed to a float for floats.
+    TimestampToFloating,
     TimestampToDate,
     DateToTimestamp,
     DateToString,
@@ -77,6 +79,7 @@ impl CastKind {
         use DataType::*;
         Some(match (from, to) {
             (Timestamp(TimeUnit::Microsecond, Some(_)), Int8 | Int16 | Int32 | Int64) => CastKind::TimestampToIntegral,
+            (Timestamp(TimeUnit::Microsecond, Some(_)), Float32 | Float64) => CastKind::TimestampToFloating,
             (Timestamp(TimeUnit::Microsecond, Some(_)), Date32) => CastKind::TimestampToDate,
             (Timestamp(TimeUnit::Microsecond, Some(_)), Utf8) => CastKind::TimestampToString,
             (Date32, Timestamp(TimeUnit::Microsecond, Some(_))) => CastKind::DateToTimestamp,
@@ -151,6 +154,15 @@ impl PhysicalExpr for TextOrTimeCast {
                 let seconds: Int64Array =
                     input.as_primitive::<TimestampMicrosecondType>().unary(|v| v.div_euclid(MICROS_PER_SECOND));
                 narrow(seconds, &self.to)?
+            }
+            CastKind::TimestampToFloating => {
+                let seconds: Float64Array =
+                    input.as_primitive::<TimestampMicrosecondType>().unary(|v| v as f64 / MICROS_PER_SECOND as f64);
+                if self.to == DataType::Float32 {
+                    Arc::new(seconds.unary::<_, arrow::datatypes::Float32Type>(|v| v as f32))
+                } else {
+                    Arc::new(seconds)
+                }
             }
             CastKind::TimestampToDate => {
                 let days: Date32Array = input.as_primitive::<TimestampMicrosecondType>().unary(|v| zone.day_of(v));

@@ -68,7 +68,8 @@ class CastSuite extends ThermiteTestBase {
 
   @Test def datesAndTimestamps(): Unit = inZones {
     project(edge, "cast(date as string)", "cast(ts as string)", "cast(date as timestamp)", "cast(ts as date)",
-      "cast(ts as bigint)", "cast(ts as int)", "cast(ts as smallint)", "cast(ts as tinyint)",
+      "cast(ts as bigint)", "cast(ts as int)", "cast(ts as smallint)", "cast(ts as tinyint)", "cast(ts as double)",
+      "cast(ts as float)",
       "cast(cast(date as timestamp) as string)", "cast(cast(ts as date) as timestamp)")
     project(strings, "cast(cast(s as date) as string)")
     // Spark fails on a date beyond the timestamp range (year 1234567): so does Thermite.

@@ -55,7 +55,7 @@ object Casts extends ExprConverter {
       Some("Spark's decimal parsing (Decimal.fromString) is not reproduced natively")
     case (StringType, TimestampType) =>
       Some("Spark's timestamp parsing (zone IDs, partial times) is not reproduced natively")
-    case (TimestampType, t) if integral(t) || t == DateType => None
+    case (TimestampType, t) if integral(t) || floating(t) || t == DateType => None
     case (DateType, TimestampType) => None
     case _ => Some("not supported natively")
   }
