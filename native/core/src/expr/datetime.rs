@@ -27,8 +27,7 @@ const MICROS_PER_DAY: i64 = 86_400 * MICROS_PER_SECOND;
 
 /// Whether `name` is one of this module's functions.
 pub(super) fn handles(name: &str) -> bool {
-    Field::of(name).is_some()
-        || matches!(name, "date_add" | "date_sub" | "datediff" | "add_months" | "last_day" | "trunc_date" | "trunc_timestamp" | "timestamp_add_micros" | "timestamp_add_months")
+    Kind::of(name).is_some()
 }
 
 pub(super) fn build(
@@ -38,18 +37,7 @@ pub(super) fn build(
     ctx: &ExprContext,
 ) -> Result<Arc<dyn PhysicalExpr>> {
     let types = args.iter().map(|a| type_of(a, input)).collect::<Result<Vec<_>>>()?;
-    let kind = match (Field::of(name), name) {
-        (Some(field), _) => Kind::Field(field),
-        (None, "date_add") => Kind::DateAdd,
-        (None, "date_sub") => Kind::DateSub,
-        (None, "datediff") => Kind::DateDiff,
-        (None, "add_months") => Kind::AddMonths,
-        (None, "last_day") => Kind::LastDay,
-        (None, "trunc_date") => Kind::TruncDate,
-        (None, "timestamp_add_micros") => Kind::TimestampAddMicros,
-        (None, "timestamp_add_months") => Kind::TimestampAddMonths,
-        (None, _) => Kind::TruncTimestamp,
-    };
+    let kind = Kind::of(name).ok_or_else(|| ThermiteError::plan(format!("{name} is not a date/time function")))?;
     let ok = match (kind, types.as_slice()) {
         (Kind::Field(f), [DataType::Timestamp(_, Some(_))]) => f.of_time(),
         (Kind::Field(f), [DataType::Date32]) => !f.of_time(),
@@ -131,6 +119,23 @@ impl Field {
             Field::Minute => second_of_day / 60 % 60,
             _ => second_of_day % 60,
         }) as i32
+    }
+}
+
+impl Kind {
+    fn of(name: &str) -> Option<Kind> {
+        Some(match name {
+            "date_add" => Kind::DateAdd,
+            "date_sub" => Kind::DateSub,
+            "datediff" => Kind::DateDiff,
+            "add_months" => Kind::AddMonths,
+            "last_day" => Kind::LastDay,
+            "trunc_date" => Kind::TruncDate,
+            "trunc_timestamp" => Kind::TruncTimestamp,
+            "timestamp_add_micros" => Kind::TimestampAddMicros,
+            "timestamp_add_months" => Kind::TimestampAddMonths,
+            _ => Kind::Field(Field::of(name)?),
+        })
     }
 }
 
