@@ -6,6 +6,7 @@ mod arithmetic;
 mod cast;
 mod comparison;
 mod conditional;
+mod datetime;
 mod functions;
 mod math;
 mod predicate;
@@ -56,6 +57,7 @@ pub fn build_expr(expr: &proto::Expr, input: &Schema, ctx: &ExprContext) -> Resu
             conditional::case_when(whens, thens, otherwise, input)
         }
         Kind::Coalesce(c) => conditional::coalesce(build_all(&c.children, input, ctx)?, input),
+        Kind::Function(f) if datetime::handles(&f.name) => datetime::build(&f.name, build_all(&f.args, input, ctx)?, input, ctx),
         Kind::Function(f) => functions::build(&f.name, build_all(&f.args, input, ctx)?, input),
         Kind::Cast(c) => {
             let child = build_expr(required(&c.child, "a cast operand")?, input, ctx)?;

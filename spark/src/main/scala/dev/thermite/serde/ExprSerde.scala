@@ -98,7 +98,27 @@ object ExprSerde {
     classOf[Greatest] -> Maths,
     classOf[Least] -> Maths,
     classOf[IntegralDivide] -> Maths,
-    classOf[Pmod] -> Maths)
+    classOf[Pmod] -> Maths,
+    classOf[Year] -> DateTime,
+    classOf[Quarter] -> DateTime,
+    classOf[Month] -> DateTime,
+    classOf[DayOfMonth] -> DateTime,
+    classOf[DayOfWeek] -> DateTime,
+    classOf[WeekDay] -> DateTime,
+    classOf[DayOfYear] -> DateTime,
+    classOf[Hour] -> DateTime,
+    classOf[Minute] -> DateTime,
+    classOf[Second] -> DateTime,
+    classOf[DateAdd] -> DateTime,
+    classOf[DateSub] -> DateTime,
+    classOf[DateDiff] -> DateTime,
+    classOf[AddMonths] -> DateTime,
+    classOf[LastDay] -> DateTime,
+    classOf[TruncDate] -> DateTime,
+    classOf[TruncTimestamp] -> DateTime,
+    classOf[DateAddYMInterval] -> DateTime,
+    classOf[TimestampAddYMInterval] -> DateTime,
+    classOf[TimeAdd] -> DateTime)
 
   def convert(e: Expression, ctx: ExprContext): Either[String, proto.Expr] = {
     converters.get(e.getClass) match {

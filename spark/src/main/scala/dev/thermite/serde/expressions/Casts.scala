@@ -10,25 +10,53 @@ import scala.util.{Left, Right}
 import org.apache.spark.sql.types._
 
 /**
- * CAST between numeric types in legacy mode. Floating point to decimal stays in Spark: Spark
- * rounds through the double's decimal string, which the native kernel does not reproduce.
+ * CAST in legacy mode, for the pairs of types below; every other pair stays in Spark, with the
+ * reason from [[unsupported]].
  */
 object Casts extends ExprConverter {
   override def convert(e: Expression, ctx: ExprContext): Either[String, proto.Expr] = {
     val c = e.asInstanceOf[Cast]
     val from = c.child.dataType
     val to = c.dataType
-    if (c.evalMode != EvalMode.LEGACY) {
-      Left(s"`cast` in ${c.evalMode} mode is not supported")
-    } else if (!from.isInstanceOf[NumericType] || !to.isInstanceOf[NumericType]) {
-      Left(s"`cast` from ${from.catalogString} to ${to.catalogString} is not supported")
-    } else if ((from == FloatType || from == DoubleType) && to.isInstanceOf[DecimalType]) {
-      Left(s"`cast` from ${from.catalogString} to ${to.catalogString} is not supported")
-    } else {
-      for {
-        child <- ExprSerde.convert(c.child, ctx)
-        t <- SparkTypes.toProto(to)
-      } yield proto.Expr.newBuilder().setCast(proto.Cast.newBuilder().setChild(child).setType(t)).build()
+    val problem =
+      if (c.evalMode != EvalMode.LEGACY) Some(s"`cast` in ${c.evalMode} mode is not supported")
+      else unsupported(from, to).map(why => s"`cast` from ${from.catalogString} to ${to.catalogString}: $why")
+        .orElse(if (usesZone(from, to)) DateTime.zoneProblem("cast", c.timeZoneId) else None)
+    problem match {
+      case Some(why) => Left(why)
+      case None =>
+        for {
+          child <- ExprSerde.convert(c.child, ctx)
+          t <- SparkTypes.toProto(to)
+        } yield proto.Expr.newBuilder().setCast(proto.Cast.newBuilder().setChild(child).setType(t)).build()
     }
+  }
+
+  private def integral(t: DataType): Boolean = Set[DataType](ByteType, ShortType, IntegerType, LongType)(t)
+
+  private def floating(t: DataType): Boolean = t == FloatType || t == DoubleType
+
+  private def usesZone(from: DataType, to: DataType): Boolean =
+    from == TimestampType && (to == DateType || to == StringType) || (from == DateType && to == TimestampType)
+
+  /** Why a legacy cast from `from` to `to` cannot be native, or None if it can. */
+  private def unsupported(from: DataType, to: DataType): Option[String] = (from, to) match {
+    case (_: FloatType | _: DoubleType, _: DecimalType) =>
+      Some("Spark rounds through the double's decimal string, which the native kernel does not reproduce")
+    case (_: NumericType, _: NumericType) => None
+    case (BooleanType, t) if integral(t) || floating(t) => None
+    case (f, BooleanType) if integral(f) || floating(f) => None
+    case (f, StringType) if integral(f) || f == BooleanType || f == DateType || f == TimestampType => None
+    case (_: DecimalType, StringType) => None
+    case (_: FloatType | _: DoubleType, StringType) =>
+      Some("Java 17's Double.toString does not always print the shortest digits (JDK-4511638)")
+    case (StringType, t) if integral(t) || floating(t) || t == BooleanType || t == DateType => None
+    case (StringType, _: DecimalType) =>
+      Some("Spark's decimal parsing (Decimal.fromString) is not reproduced natively")
+    case (StringType, TimestampType) =>
+      Some("Spark's timestamp parsing (zone IDs, partial times) is not reproduced natively")
+    case (TimestampType, t) if integral(t) || floating(t) || t == DateType => None
+    case (DateType, TimestampType) => None
+    case _ => Some("not supported natively")
   }
 }
