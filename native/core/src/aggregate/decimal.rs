@@ -3,11 +3,11 @@
 //! - sum: buffer (sum decimal(p + 10, s), isEmpty); avg: buffer (sum decimal(p + 10, s), count).
 //! - A sum that leaves its buffer's precision becomes NULL and stays NULL (Spark stores it into
 //!   a decimal(p + 10, s) buffer slot, which refuses it); the result is then NULL.
-//! - avg divides as Spark's `Divide` then `Cast` do: the quotient HALF_UP at scale 38, then to the
-//!   division's type (NULL if it does not fit), then to the result type decimal(p + 4, s + 4).
+//! - avg divides as Spark's `DecimalDivideWithOverflowCheck` does: the quotient HALF_UP at scale
+//!   38, then HALF_UP to the result type decimal(p + 4, s + 4), NULL if it does not fit.
 //!
 //! Comet's decimal sum and average differ at the edges (merged sums checked only at the end,
-//! one rounding instead of Spark's three), so these are Thermite's own.
+//! one rounding instead of Spark's two), so these are Thermite's own.
 
 use std::any::Any;
 use std::sync::Arc;
@@ -60,33 +60,14 @@ impl Types {
         DataType::Decimal128(self.result_precision, self.result_scale)
     }
 
-    /// Spark's `sum / cast(count as decimal(20, 0))`, cast to the result type.
+    /// Spark's `DecimalDivideWithOverflowCheck(sum, count)`: the quotient HALF_UP at scale 38 (its
+    /// `Decimal` division), then HALF_UP to the result type, NULL if it does not fit.
     fn average(&self, sum: i128, count: i64) -> Option<i128> {
-        let (div_precision, div_scale) = divide_type(self.sum_precision, self.scale, 20, 0);
         let numerator = i256::from_i128(sum).checked_mul(pow10(MAX_PRECISION as i8 - self.scale))?;
         let at_38 = divide_half_up(numerator, i256::from(count));
-        let quotient = rescale_half_up(at_38, MAX_PRECISION as i8, div_scale)?;
-        if !fits(quotient, div_precision) {
-            return None;
-        }
-        let result = rescale_half_up(quotient, div_scale, self.result_scale)?;
+        let result = rescale_half_up(at_38, MAX_PRECISION as i8, self.result_scale)?;
         if fits(result, self.result_precision) { result.to_i128() } else { None }
     }
-}
-
-/// Spark's result type of decimal(p1, s1) / decimal(p2, s2), with precision loss allowed
-/// (`spark.sql.decimalOperations.allowPrecisionLoss`, the default; the JVM side checks it).
-fn divide_type(p1: u8, s1: i8, p2: u8, s2: i8) -> (u8, i8) {
-    let (p1, s1, p2, s2) = (p1 as i32, s1 as i32, p2 as i32, s2 as i32);
-    let scale = 6.max(s1 + p2 + 1);
-    let precision = p1 - s1 + s2 + scale;
-    let max = MAX_PRECISION as i32;
-    if precision <= max {
-        return (precision as u8, scale as i8);
-    }
-    let int_digits = precision - scale;
-    let scale = (max - int_digits).max(scale.min(6));
-    (MAX_PRECISION, scale as i8)
 }
 
 fn pow10(exp: i8) -> i256 {
@@ -333,12 +314,11 @@ mod tests {
     }
 
     #[test]
-    fn division_type_follows_spark() {
-        // decimal(22, 2) / decimal(20, 0) would be decimal(43, 23): 20 integer digits keep 18 of scale.
-        assert_eq!(divide_type(22, 2, 20, 0), (38, 18));
-        assert_eq!(divide_type(15, 2, 20, 0), (36, 23));
-        assert_eq!(divide_type(5, 2, 5, 2), (13, 8));
-        assert_eq!(divide_type(38, 0, 20, 0), (38, 6));
+    fn average_rounds_twice_as_spark() {
+        // decimal(38, 6): 23 × 0.000001 over 32 rows = 0.00000071875 -> scale 10: 0.0000007188.
+        assert_eq!(avg(38, 6, 23, 32), Some(7_188));
+        // 0.0000015 at scale 38 is exact; -> 0.0000015000 (no rounding through a scale-6 type).
+        assert_eq!(avg(38, 6, 3, 2), Some(15_000));
     }
 
     #[test]

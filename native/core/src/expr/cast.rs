@@ -23,6 +23,7 @@ use datafusion::physical_expr::PhysicalExpr;
 use datafusion_comet_spark_expr::{Cast, EvalMode, SparkCastOptions};
 
 use super::datetime::{civil_from_days, days_from_civil, days_in_month, SessionZone, MICROS_PER_SECOND};
+use super::math::java_double_digits;
 use super::{type_of, ExprContext};
 use crate::error::{Result, ThermiteError};
 use crate::proto;
@@ -72,6 +73,8 @@ enum CastKind {
     StringToDate,
     /// `Double.parseDouble` / `Float.parseFloat`, then Spark's `inf`/`nan` spellings.
     StringToFloating,
+    /// Through the digits of Java's `Double.toString` (floats widened first), HALF_UP.
+    FloatingToDecimal,
 }
 
 impl CastKind {
@@ -89,6 +92,7 @@ impl CastKind {
             (Utf8, Boolean) => CastKind::StringToBoolean,
             (Utf8, Date32) => CastKind::StringToDate,
             (Utf8, Float32 | Float64) => CastKind::StringToFloating,
+            (Float32 | Float64, Decimal128(..)) => CastKind::FloatingToDecimal,
             _ => return None,
         })
     }
@@ -142,7 +146,11 @@ impl PhysicalExpr for TextOrTimeCast {
         Ok(self.child.nullable(input)?
             || matches!(
                 self.kind,
-                CastKind::StringToIntegral | CastKind::StringToBoolean | CastKind::StringToDate | CastKind::StringToFloating
+                CastKind::StringToIntegral
+                    | CastKind::StringToBoolean
+                    | CastKind::StringToDate
+                    | CastKind::StringToFloating
+                    | CastKind::FloatingToDecimal
             ))
     }
 
@@ -218,6 +226,18 @@ impl PhysicalExpr for TextOrTimeCast {
                     Arc::new(strings.iter().map(|s| s.and_then(parse_java_float::<false>)).collect::<Float64Array>())
                 }
             }
+            CastKind::FloatingToDecimal => {
+                let DataType::Decimal128(precision, scale) = self.to else {
+                    return internal_err!("floating point to {}", self.to);
+                };
+                let doubles: Float64Array = match input.data_type() {
+                    DataType::Float32 => input.as_primitive::<arrow::datatypes::Float32Type>().unary(f64::from),
+                    _ => input.as_primitive::<arrow::datatypes::Float64Type>().clone(),
+                };
+                let decimals: arrow::array::Decimal128Array =
+                    doubles.iter().map(|v| v.and_then(|v| floating_to_decimal(v, precision, scale))).collect();
+                Arc::new(decimals.with_data_type(self.to.clone()))
+            }
             CastKind::StringToDate => {
                 let strings = input.as_string::<i32>();
                 Arc::new(strings.iter().map(|s| s.and_then(|s| parse_date(s.as_bytes()))).collect::<Date32Array>())
@@ -242,6 +262,41 @@ impl PhysicalExpr for TextOrTimeCast {
     fn fmt_sql(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{self}")
     }
+}
+
+/// Spark's `changePrecision(Decimal(d), p, s)`: Scala's `BigDecimal(d)` takes the digits of
+/// `Double.toString(d)`, rounded HALF_UP to scale `s`; NULL for NaN, infinities and overflow.
+fn floating_to_decimal(v: f64, precision: u8, scale: i8) -> Option<i128> {
+    use arrow::datatypes::i256;
+    if !v.is_finite() {
+        return None;
+    }
+    if v == 0.0 {
+        return Some(0);
+    }
+    let (digits, exp) = java_double_digits(v.abs());
+    let mut unscaled = i256::ZERO;
+    for &d in &digits {
+        unscaled = unscaled.wrapping_mul(i256::from(10i64)).wrapping_add(i256::from(d as i64));
+    }
+    // The digits stand for d.ddd × 10^exp; the unscaled value is at 10^-scale.
+    let shift = exp + 1 - digits.len() as i64 + scale as i64;
+    let ten = i256::from(10i64);
+    let unscaled = if shift >= 0 {
+        unscaled.checked_mul(ten.checked_pow(u32::try_from(shift).ok()?)?)?
+    } else if -shift > 40 {
+        // At most 17 digits: far below half a unit.
+        i256::ZERO
+    } else {
+        let divisor = ten.wrapping_pow((-shift) as u32);
+        let half = divisor.wrapping_div(i256::from(2i64));
+        unscaled.wrapping_add(half).wrapping_div(divisor)
+    };
+    if unscaled >= ten.wrapping_pow(precision as u32) {
+        return None;
+    }
+    let unscaled = unscaled.to_i128()?;
+    Some(if v < 0.0 { -unscaled } else { unscaled })
 }
 
 /// Longs to a narrower integer type, wrapping as the JVM's `(int)`, `(short)`, `(byte)`.

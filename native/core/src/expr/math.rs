@@ -276,7 +276,7 @@ fn round(values: &ArrayRef, mode: Rounding, scale: i32, result_type: &DataType) 
 /// ten) of the first. Integers below 2^63 take the JVM's exact path: the integer's own digits,
 /// rounded half up to drop the digits its binary exponent makes insignificant. Other values take
 /// the shortest digits that round-trip, which is what the JVM prints.
-fn java_double_digits(v: f64) -> (Vec<u8>, i64) {
+pub(super) fn java_double_digits(v: f64) -> (Vec<u8>, i64) {
     let bits = v.to_bits();
     let biased = ((bits >> 52) & 0x7ff) as i64;
     let fraction = (bits & ((1 << 52) - 1)) | (1 << 52);

@@ -55,6 +55,17 @@ class CastSuite extends ThermiteTestBase {
     }
   }
 
+  /** Spark rounds through the digits of `Double.toString` (floats widened first), HALF_UP. */
+  @Test def floatingPointToDecimal(): Unit = {
+    for (t <- Seq("decimal(5,2)", "decimal(10,0)", "decimal(38,18)", "decimal(38,0)", "decimal(18,17)", "decimal(3,3)")) {
+      project(edge, s"cast(d as $t)", s"cast(f as $t)", s"cast(d / 3 as $t)", s"cast(f * 7 as $t)", s"cast(-d as $t)")
+      project(strings, s"cast(cast(s as double) as $t)", s"cast(cast(s as float) as $t)")
+    }
+    // Ties at the target scale, and doubles whose shortest digits are the JVM's exact integers.
+    project(edge, "cast(0.125d as decimal(3,2))", "cast(-2.675d as decimal(4,2))", "cast(1.0E18d + 3 as decimal(38,0))",
+      "cast(cast(i as double) * 1e9 as decimal(38,2))", "cast(0.1f as decimal(20,19))")
+  }
+
   @Test def numbersAndBooleansToStrings(): Unit = {
     for (c <- Seq("bool", "b", "s", "i", "l", "dec5", "dec15", "dec30", "dec38")) project(edge, s"cast($c as string)")
     project(edge, "cast(dec30 * dec5 as string)", "cast(cast(i as decimal(20, 12)) / 1000000000 as string)",

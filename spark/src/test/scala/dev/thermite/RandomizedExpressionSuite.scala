@@ -68,9 +68,7 @@ class RandomizedExpressionSuite extends ThermiteTestBase {
       case 3 => s"coalesce(${sub()}, ${sub()})"
       case 4 => s"if(${predicate(rnd, depth - 1)}, ${sub()}, ${sub()})"
       case 5 =>
-        val from = pick(rnd, types.map(_._1).filterNot(f =>
-          t.startsWith("decimal") && (f == "double" || f == "float")))
-        s"cast(${numeric(rnd, from, depth - 1)} as $t)"
+        s"cast(${numeric(rnd, pick(rnd, types.map(_._1)), depth - 1)} as $t)"
       case 6 => s"${pick(rnd, Seq("greatest", "least"))}(${sub()}, ${sub()})"
       case 7 =>
         // pmod by zero, of negative values; rounding at ties, to negative scales.

@@ -41,8 +41,6 @@ object Casts extends ExprConverter {
 
   /** Why a legacy cast from `from` to `to` cannot be native, or None if it can. */
   private def unsupported(from: DataType, to: DataType): Option[String] = (from, to) match {
-    case (_: FloatType | _: DoubleType, _: DecimalType) =>
-      Some("Spark rounds through the double's decimal string, which the native kernel does not reproduce")
     case (_: NumericType, _: NumericType) => None
     case (BooleanType, t) if integral(t) || floating(t) => None
     case (f, BooleanType) if integral(f) || floating(f) => None
