@@ -2,8 +2,6 @@
 //! `Date32` (Spark's `LocalDate`), and timestamps seen in the session time zone as `java.time`
 //! sees them (see [`SessionZone`]).
 
-use std::any::Any;
-use std::fmt;
 use std::hash::Hash;
 use std::sync::Arc;
 
@@ -15,9 +13,9 @@ use arrow::datatypes::{
 use arrow::error::ArrowError;
 use chrono::{DateTime, Offset, TimeZone};
 use datafusion::common::{internal_err, Result as DfResult};
-use datafusion::logical_expr::ColumnarValue;
 use datafusion::physical_expr::PhysicalExpr;
 
+use super::kernel::{Kernel, KernelExpr};
 use super::{type_of, ExprContext};
 use crate::error::{Result, ThermiteError};
 use crate::types::SPARK_TIMESTAMP_TZ;
@@ -55,7 +53,7 @@ pub(super) fn build(
         return Err(ThermiteError::plan(format!("{name} of {types:?} is not supported natively")));
     }
     let zone = SessionZone::new(&ctx.session_time_zone)?;
-    Ok(Arc::new(DateTimeFunction { kind, args, zone }))
+    Ok(KernelExpr::new(DateTimeKernel { kind, zone }, args))
 }
 
 /// A field of a date, or of a timestamp in the session time zone.
@@ -175,42 +173,30 @@ const TRUNC_TO_MONTH: i32 = 7;
 const TRUNC_TO_QUARTER: i32 = 8;
 const TRUNC_TO_YEAR: i32 = 9;
 
-#[derive(Debug)]
-struct DateTimeFunction {
+/// A date/time function in the session's time zone.
+#[derive(Debug, Clone)]
+struct DateTimeKernel {
     kind: Kind,
-    args: Vec<Arc<dyn PhysicalExpr>>,
     zone: SessionZone,
 }
 
-impl PartialEq for DateTimeFunction {
+impl PartialEq for DateTimeKernel {
     fn eq(&self, other: &Self) -> bool {
-        self.kind == other.kind && self.args == other.args && self.zone.name() == other.zone.name()
+        self.kind == other.kind && self.zone.name() == other.zone.name()
     }
 }
 
-impl Eq for DateTimeFunction {}
+impl Eq for DateTimeKernel {}
 
-impl Hash for DateTimeFunction {
+impl Hash for DateTimeKernel {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
         self.kind.hash(state);
-        self.args.hash(state);
         self.zone.name().hash(state);
     }
 }
 
-impl fmt::Display for DateTimeFunction {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let args: Vec<String> = self.args.iter().map(|a| a.to_string()).collect();
-        write!(f, "{:?}({})", self.kind, args.join(", "))
-    }
-}
-
-impl PhysicalExpr for DateTimeFunction {
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
-
-    fn data_type(&self, _input: &Schema) -> DfResult<DataType> {
+impl Kernel for DateTimeKernel {
+    fn data_type(&self, _args: &[DataType]) -> DfResult<DataType> {
         Ok(match self.kind {
             Kind::Field(_) | Kind::DateDiff => DataType::Int32,
             Kind::TruncTimestamp | Kind::TimestampAddMicros | Kind::TimestampAddMonths => {
@@ -220,24 +206,13 @@ impl PhysicalExpr for DateTimeFunction {
         })
     }
 
-    fn nullable(&self, input: &Schema) -> DfResult<bool> {
-        for a in &self.args {
-            if a.nullable(input)? {
-                return Ok(true);
-            }
-        }
+    fn nullable(&self, any_argument_nullable: bool) -> bool {
         // `trunc` of an unknown level is NULL.
-        Ok(matches!(self.kind, Kind::TruncDate | Kind::TruncTimestamp))
+        any_argument_nullable || matches!(self.kind, Kind::TruncDate | Kind::TruncTimestamp)
     }
 
-    fn evaluate(&self, batch: &arrow::record_batch::RecordBatch) -> DfResult<ColumnarValue> {
-        let rows = batch.num_rows();
-        let args = self
-            .args
-            .iter()
-            .map(|a| a.evaluate(batch).and_then(|v| v.into_array(rows)))
-            .collect::<DfResult<Vec<ArrayRef>>>()?;
-        let result: ArrayRef = match self.kind {
+    fn evaluate(&self, args: &[ArrayRef], _rows: usize, _result_type: &DataType) -> DfResult<ArrayRef> {
+        Ok(match self.kind {
             Kind::Field(f) if f.of_time() => {
                 let ts = args[0].as_primitive::<TimestampMicrosecondType>();
                 Arc::new(ts.unary::<_, Int32Type>(|v| f.of_local_micros(self.zone.utc_to_local(v))))
@@ -308,23 +283,7 @@ impl PhysicalExpr for DateTimeFunction {
                 })?;
                 Arc::new(out.with_timezone(SPARK_TIMESTAMP_TZ))
             }
-        };
-        if result.len() != rows {
-            return internal_err!("{} returned {} rows for {rows}", self, result.len());
-        }
-        Ok(ColumnarValue::Array(result))
-    }
-
-    fn children(&self) -> Vec<&Arc<dyn PhysicalExpr>> {
-        self.args.iter().collect()
-    }
-
-    fn with_new_children(self: Arc<Self>, children: Vec<Arc<dyn PhysicalExpr>>) -> DfResult<Arc<dyn PhysicalExpr>> {
-        Ok(Arc::new(DateTimeFunction { kind: self.kind, args: children, zone: self.zone.clone() }))
-    }
-
-    fn fmt_sql(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{self}")
+        })
     }
 }
 

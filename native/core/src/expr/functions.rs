@@ -1,8 +1,6 @@
 //! Scalar functions by name: the one table of the functions Thermite runs natively, each Spark-
 //! exact (DataFusion's or Comet's kernel where its semantics match Spark's, ours where not).
 
-use std::any::Any;
-use std::fmt;
 use std::hash::Hash;
 use std::sync::Arc;
 
@@ -20,6 +18,7 @@ use datafusion_comet_spark_expr::{
     spark_unscaled_value, spark_xxhash64,
 };
 
+use super::kernel::{Kernel, KernelExpr};
 use super::{math, strings, type_of};
 use crate::error::{Result, ThermiteError};
 
@@ -52,13 +51,13 @@ pub(super) fn build(name: &str, args: Vec<Arc<dyn PhysicalExpr>>, input: &Schema
                     return Err(ThermiteError::plan("substring positions must be int"));
                 }
             }
-            Ok(Arc::new(SparkFunction { kind: Kind::Substring, args }))
+            Ok(KernelExpr::new(Kind::Substring, args))
         }
-        "concat" => Ok(Arc::new(SparkFunction { kind: Kind::Concat, args })),
+        "concat" => Ok(KernelExpr::new(Kind::Concat, args)),
         // Spark's `hash` (Murmur3 x86_32, seed 42) and `xxhash64` (seed 42), bit-identical.
-        "hash" => Ok(Arc::new(SparkFunction { kind: Kind::Murmur3, args })),
-        "xxhash64" => Ok(Arc::new(SparkFunction { kind: Kind::XxHash64, args })),
-        "isnan" => arity(1).map(|_| Arc::new(SparkFunction { kind: Kind::IsNaN, args }) as _),
+        "hash" => Ok(KernelExpr::new(Kind::Murmur3, args)),
+        "xxhash64" => Ok(KernelExpr::new(Kind::XxHash64, args)),
+        "isnan" => arity(1).map(|_| KernelExpr::new(Kind::IsNaN, args)),
         "floor" | "ceil" => {
             arity(1)?;
             match type_of(&args[0], input)? {
@@ -67,7 +66,7 @@ pub(super) fn build(name: &str, args: Vec<Arc<dyn PhysicalExpr>>, input: &Schema
                 other => return Err(ThermiteError::plan(format!("{name} of {other}"))),
             }
             let kind = if name == "floor" { Kind::Floor } else { Kind::Ceil };
-            Ok(Arc::new(SparkFunction { kind, args }))
+            Ok(KernelExpr::new(kind, args))
         }
         "sqrt" | "exp" | "ln" | "log10" | "log2" | "signum" | "pow" => {
             arity(if name == "pow" { 2 } else { 1 })?;
@@ -85,7 +84,7 @@ pub(super) fn build(name: &str, args: Vec<Arc<dyn PhysicalExpr>>, input: &Schema
                 "signum" => MathOp::Signum,
                 _ => MathOp::Pow,
             };
-            Ok(Arc::new(SparkFunction { kind: Kind::Math(op), args }))
+            Ok(KernelExpr::new(Kind::Math(op), args))
         }
         "abs" => {
             arity(1)?;
@@ -93,13 +92,13 @@ pub(super) fn build(name: &str, args: Vec<Arc<dyn PhysicalExpr>>, input: &Schema
             if !(t.is_integer() || t.is_floating() || matches!(t, DataType::Decimal128(..))) {
                 return Err(ThermiteError::plan(format!("abs of {t}")));
             }
-            Ok(Arc::new(SparkFunction { kind: Kind::Abs, args }))
+            Ok(KernelExpr::new(Kind::Abs, args))
         }
         // Spark's optimizer sums small decimals as their unscaled longs.
         "unscaled_value" => {
             arity(1)?;
             match type_of(&args[0], input)? {
-                DataType::Decimal128(p, _) if p <= 18 => Ok(Arc::new(SparkFunction { kind: Kind::UnscaledValue, args })),
+                DataType::Decimal128(p, _) if p <= 18 => Ok(KernelExpr::new(Kind::UnscaledValue, args)),
                 other => Err(ThermiteError::plan(format!("unscaled_value of {other}"))),
             }
         }
@@ -110,7 +109,7 @@ pub(super) fn build(name: &str, args: Vec<Arc<dyn PhysicalExpr>>, input: &Schema
                 (Ok(p), Ok(s)) if (1..=38).contains(&p) && (0..=p as i8).contains(&s) => (p, s),
                 _ => return Err(ThermiteError::plan(format!("make_decimal to decimal({precision}, {scale})"))),
             };
-            Ok(Arc::new(SparkFunction { kind: Kind::MakeDecimal(precision, scale), args: vec![Arc::clone(&args[0])] }))
+            Ok(KernelExpr::new(Kind::MakeDecimal(precision, scale), vec![Arc::clone(&args[0])]))
         }
         name if strings::handles(name) => strings::build(name, args, input),
         name if math::handles(name) => math::build(name, args, input),
@@ -168,101 +167,48 @@ fn literal_int(arg: &Arc<dyn PhysicalExpr>) -> Result<i32> {
 const SPARK_HASH_SEED: i32 = 42;
 
 /// Functions whose Spark semantics no DataFusion function has: ours, or Comet's kernels.
-#[derive(Debug, Eq)]
-struct SparkFunction {
-    kind: Kind,
-    args: Vec<Arc<dyn PhysicalExpr>>,
-}
-
-// `Arc<dyn PhysicalExpr>` compares and hashes by value but cannot be derived through.
-impl PartialEq for SparkFunction {
-    fn eq(&self, other: &Self) -> bool {
-        self.kind == other.kind && self.args == other.args
-    }
-}
-
-impl Hash for SparkFunction {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        self.kind.hash(state);
-        self.args.hash(state);
-    }
-}
-
-impl fmt::Display for SparkFunction {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let args: Vec<String> = self.args.iter().map(|a| a.to_string()).collect();
-        write!(f, "{:?}({})", self.kind, args.join(", "))
-    }
-}
-
-impl PhysicalExpr for SparkFunction {
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
-
-    fn data_type(&self, input: &Schema) -> DfResult<DataType> {
-        Ok(match self.kind {
+impl Kernel for Kind {
+    fn data_type(&self, args: &[DataType]) -> DfResult<DataType> {
+        Ok(match *self {
             Kind::Substring | Kind::Concat => DataType::Utf8,
             Kind::Murmur3 => DataType::Int32,
             Kind::XxHash64 => DataType::Int64,
             Kind::IsNaN => DataType::Boolean,
-            Kind::Abs => self.args[0].data_type(input)?,
+            Kind::Abs => args[0].clone(),
             Kind::Math(_) => DataType::Float64,
             Kind::UnscaledValue => DataType::Int64,
             Kind::MakeDecimal(p, s) => DataType::Decimal128(p, s),
-            Kind::Floor | Kind::Ceil => match self.args[0].data_type(input)? {
+            Kind::Floor | Kind::Ceil => match args[0] {
                 DataType::Decimal128(p, s) => DataType::Decimal128((p - s as u8 + 1).min(38), 0),
                 _ => DataType::Int64,
             },
         })
     }
 
-    fn nullable(&self, input: &Schema) -> DfResult<bool> {
-        if matches!(self.kind, Kind::Murmur3 | Kind::XxHash64 | Kind::IsNaN) {
-            return Ok(false);
-        }
-        for a in &self.args {
-            if a.nullable(input)? {
-                return Ok(true);
-            }
-        }
-        Ok(false)
+    fn nullable(&self, any_argument_nullable: bool) -> bool {
+        !matches!(self, Kind::Murmur3 | Kind::XxHash64 | Kind::IsNaN) && any_argument_nullable
     }
 
-    fn evaluate(&self, batch: &arrow::record_batch::RecordBatch) -> DfResult<ColumnarValue> {
-        let rows = batch.num_rows();
-        let values = self.args.iter().map(|a| a.evaluate(batch)).collect::<DfResult<Vec<ColumnarValue>>>()?;
-        match self.kind {
-            Kind::Murmur3 | Kind::XxHash64 => {
-                let mut values = values;
-                let result = if self.kind == Kind::Murmur3 {
-                    values.push(ColumnarValue::Scalar(ScalarValue::Int32(Some(SPARK_HASH_SEED))));
-                    spark_murmur3_hash(&values)?
-                } else {
-                    values.push(ColumnarValue::Scalar(ScalarValue::Int64(Some(SPARK_HASH_SEED as i64))));
-                    spark_xxhash64(&values)?
-                };
-                return Ok(ColumnarValue::Array(result.into_array(rows)?));
+    fn evaluate(&self, args: &[ArrayRef], rows: usize, result_type: &DataType) -> DfResult<ArrayRef> {
+        let values = || args.iter().map(|a| ColumnarValue::Array(Arc::clone(a))).collect::<Vec<_>>();
+        Ok(match *self {
+            Kind::Murmur3 => {
+                let mut values = values();
+                values.push(ColumnarValue::Scalar(ScalarValue::Int32(Some(SPARK_HASH_SEED))));
+                spark_murmur3_hash(&values)?.into_array(rows)?
             }
-            Kind::IsNaN => return Ok(ColumnarValue::Array(spark_isnan(&values)?.into_array(rows)?)),
-            Kind::UnscaledValue => return spark_unscaled_value(&values),
-            Kind::MakeDecimal(p, s) => return spark_make_decimal(&values, &DataType::Decimal128(p, s)),
-            Kind::Floor | Kind::Ceil => {
-                let result_type = self.data_type(&batch.schema())?;
-                let values = [values[0].clone().into_array(rows).map(ColumnarValue::Array)?];
-                let result = if self.kind == Kind::Floor {
-                    spark_floor(&values, &result_type)?
-                } else {
-                    spark_ceil(&values, &result_type)?
-                };
-                return Ok(ColumnarValue::Array(result.into_array(rows)?));
+            Kind::XxHash64 => {
+                let mut values = values();
+                values.push(ColumnarValue::Scalar(ScalarValue::Int64(Some(SPARK_HASH_SEED as i64))));
+                spark_xxhash64(&values)?.into_array(rows)?
             }
-            _ => {}
-        }
-        let args = values.into_iter().map(|v| v.into_array(rows)).collect::<DfResult<Vec<ArrayRef>>>()?;
-        let result: ArrayRef = match self.kind {
+            Kind::IsNaN => spark_isnan(&values())?.into_array(rows)?,
+            Kind::UnscaledValue => spark_unscaled_value(&values())?.into_array(rows)?,
+            Kind::MakeDecimal(..) => spark_make_decimal(&values(), result_type)?.into_array(rows)?,
+            Kind::Floor => spark_floor(&values(), result_type)?.into_array(rows)?,
+            Kind::Ceil => spark_ceil(&values(), result_type)?.into_array(rows)?,
             Kind::Abs => abs(&args[0])?,
-            Kind::Math(op) => math(op, &args),
+            Kind::Math(op) => math(op, args),
             Kind::Substring => Arc::new(substring(args[0].as_string::<i32>(), args[1].as_primitive(), args[2].as_primitive())),
             Kind::Concat => match args.split_first() {
                 None => ScalarValue::Utf8(Some(String::new())).to_array_of_size(rows)?,
@@ -274,30 +220,7 @@ impl PhysicalExpr for SparkFunction {
                     Arc::new(acc)
                 }
             },
-            Kind::Murmur3
-            | Kind::XxHash64
-            | Kind::IsNaN
-            | Kind::Floor
-            | Kind::Ceil
-            | Kind::UnscaledValue
-            | Kind::MakeDecimal(..) => unreachable!("evaluated above"),
-        };
-        if result.len() != rows {
-            return internal_err!("{} returned {} rows for {rows}", self, result.len());
-        }
-        Ok(ColumnarValue::Array(result))
-    }
-
-    fn children(&self) -> Vec<&Arc<dyn PhysicalExpr>> {
-        self.args.iter().collect()
-    }
-
-    fn with_new_children(self: Arc<Self>, children: Vec<Arc<dyn PhysicalExpr>>) -> DfResult<Arc<dyn PhysicalExpr>> {
-        Ok(Arc::new(SparkFunction { kind: self.kind, args: children }))
-    }
-
-    fn fmt_sql(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{self}")
+        })
     }
 }
 

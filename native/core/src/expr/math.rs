@@ -1,9 +1,7 @@
 //! Math functions in Spark's legacy (non-ANSI) mode: `round`/`bround` (through decimal digits,
 //! as Spark rounds through `BigDecimal`), `nanvl`, `greatest`/`least`, `div` and `pmod`.
 
-use std::any::Any;
 use std::cmp::Ordering;
-use std::fmt;
 use std::hash::Hash;
 use std::sync::Arc;
 
@@ -17,10 +15,10 @@ use arrow::datatypes::{
     Int8Type, Schema,
 };
 use datafusion::common::{internal_err, Result as DfResult, ScalarValue};
-use datafusion::logical_expr::ColumnarValue;
 use datafusion::physical_expr::expressions::Literal;
 use datafusion::physical_expr::PhysicalExpr;
 
+use super::kernel::{Kernel, KernelExpr};
 use super::type_of;
 use crate::error::{Result, ThermiteError};
 
@@ -65,7 +63,7 @@ pub(super) fn build(name: &str, args: Vec<Arc<dyn PhysicalExpr>>, input: &Schema
         },
         _ => return Err(unsupported()),
     };
-    Ok(Arc::new(MathFunction { kind, args }))
+    Ok(KernelExpr::new(kind, args))
 }
 
 fn comparable(t: &DataType) -> bool {
@@ -96,89 +94,31 @@ enum Kind {
     Pmod,
 }
 
-#[derive(Debug, Eq)]
-struct MathFunction {
-    kind: Kind,
-    args: Vec<Arc<dyn PhysicalExpr>>,
-}
-
-// `Arc<dyn PhysicalExpr>` compares and hashes by value but cannot be derived through.
-impl PartialEq for MathFunction {
-    fn eq(&self, other: &Self) -> bool {
-        self.kind == other.kind && self.args == other.args
-    }
-}
-
-impl Hash for MathFunction {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        self.kind.hash(state);
-        self.args.hash(state);
-    }
-}
-
-impl fmt::Display for MathFunction {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let args: Vec<String> = self.args.iter().map(|a| a.to_string()).collect();
-        write!(f, "{:?}({})", self.kind, args.join(", "))
-    }
-}
-
-impl PhysicalExpr for MathFunction {
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
-
-    fn data_type(&self, input: &Schema) -> DfResult<DataType> {
-        let first = self.args[0].data_type(input)?;
-        Ok(match self.kind {
+impl Kernel for Kind {
+    fn data_type(&self, args: &[DataType]) -> DfResult<DataType> {
+        let first = args[0].clone();
+        Ok(match *self {
             Kind::Round { scale, .. } => match first {
                 DataType::Decimal128(p, s) => round_decimal_type(p, s, scale),
                 t => t,
             },
             Kind::Div => DataType::Int64,
-            Kind::Pmod => match (first, self.args[1].data_type(input)?) {
-                (DataType::Decimal128(p1, s1), DataType::Decimal128(p2, s2)) => pmod_decimal_type(p1, s1, p2, s2),
+            Kind::Pmod => match (first, &args[1]) {
+                (DataType::Decimal128(p1, s1), DataType::Decimal128(p2, s2)) => pmod_decimal_type(p1, s1, *p2, *s2),
                 (t, _) => t,
             },
             Kind::NaNvl | Kind::Extreme { .. } => first,
         })
     }
 
-    fn nullable(&self, _input: &Schema) -> DfResult<bool> {
-        Ok(true)
-    }
-
-    fn evaluate(&self, batch: &arrow::record_batch::RecordBatch) -> DfResult<ColumnarValue> {
-        let rows = batch.num_rows();
-        let args = self
-            .args
-            .iter()
-            .map(|a| a.evaluate(batch).and_then(|v| v.into_array(rows)))
-            .collect::<DfResult<Vec<ArrayRef>>>()?;
-        let result_type = self.data_type(&batch.schema())?;
-        let result = match self.kind {
-            Kind::Round { mode, scale } => round(&args[0], mode, scale, &result_type)?,
-            Kind::NaNvl => nanvl(&args[0], &args[1])?,
-            Kind::Extreme { greatest } => extreme(&args, greatest)?,
-            Kind::Div => div(&args[0], &args[1])?,
-            Kind::Pmod => pmod(&args[0], &args[1], &result_type)?,
-        };
-        if result.len() != rows {
-            return internal_err!("{} returned {} rows for {rows}", self, result.len());
+    fn evaluate(&self, args: &[ArrayRef], _rows: usize, result_type: &DataType) -> DfResult<ArrayRef> {
+        match *self {
+            Kind::Round { mode, scale } => round(&args[0], mode, scale, result_type),
+            Kind::NaNvl => nanvl(&args[0], &args[1]),
+            Kind::Extreme { greatest } => extreme(args, greatest),
+            Kind::Div => div(&args[0], &args[1]),
+            Kind::Pmod => pmod(&args[0], &args[1], result_type),
         }
-        Ok(ColumnarValue::Array(result))
-    }
-
-    fn children(&self) -> Vec<&Arc<dyn PhysicalExpr>> {
-        self.args.iter().collect()
-    }
-
-    fn with_new_children(self: Arc<Self>, children: Vec<Arc<dyn PhysicalExpr>>) -> DfResult<Arc<dyn PhysicalExpr>> {
-        Ok(Arc::new(MathFunction { kind: self.kind, args: children }))
-    }
-
-    fn fmt_sql(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{self}")
     }
 }
 

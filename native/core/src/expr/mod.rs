@@ -8,6 +8,7 @@ mod comparison;
 mod conditional;
 mod datetime;
 mod functions;
+mod kernel;
 mod math;
 mod predicate;
 mod strings;

@@ -2,19 +2,17 @@
 //! (code points), comparisons are byte-wise, and every function is NULL on a NULL argument
 //! unless noted.
 
-use std::any::Any;
 use std::collections::HashMap;
-use std::fmt;
 use std::hash::Hash;
 use std::sync::Arc;
 
 use arrow::array::{Array, ArrayRef, AsArray, BooleanArray, Int32Array, StringArray};
 use arrow::datatypes::{DataType, Schema};
-use datafusion::common::{exec_err, internal_err, Result as DfResult, ScalarValue};
-use datafusion::logical_expr::ColumnarValue;
+use datafusion::common::{exec_err, Result as DfResult, ScalarValue};
 use datafusion::physical_expr::expressions::Literal;
 use datafusion::physical_expr::PhysicalExpr;
 
+use super::kernel::{Kernel, KernelExpr};
 use super::type_of;
 use crate::error::{Result, ThermiteError};
 
@@ -75,7 +73,7 @@ fn finish(kind: Kind, args: Vec<Arc<dyn PhysicalExpr>>, input: &Schema) -> Resul
             return Err(ThermiteError::plan(format!("{kind:?}: argument {i} is {actual}, not {expected}")));
         }
     }
-    Ok(Arc::new(StringFunction { kind, args }))
+    Ok(KernelExpr::new(kind, args))
 }
 
 fn string_literal(arg: &Arc<dyn PhysicalExpr>, name: &str) -> Result<Option<String>> {
@@ -181,74 +179,17 @@ fn like_matches(pattern: &[LikeToken], s: &str) -> bool {
     }
 }
 
-#[derive(Debug, Eq)]
-struct StringFunction {
-    kind: Kind,
-    args: Vec<Arc<dyn PhysicalExpr>>,
-}
-
-// `Arc<dyn PhysicalExpr>` compares and hashes by value but cannot be derived through.
-impl PartialEq for StringFunction {
-    fn eq(&self, other: &Self) -> bool {
-        self.kind == other.kind && self.args == other.args
-    }
-}
-
-impl Hash for StringFunction {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        self.kind.hash(state);
-        self.args.hash(state);
-    }
-}
-
-impl fmt::Display for StringFunction {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let args: Vec<String> = self.args.iter().map(|a| a.to_string()).collect();
-        write!(f, "{:?}({})", self.kind, args.join(", "))
-    }
-}
-
-impl PhysicalExpr for StringFunction {
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
-
-    fn data_type(&self, _input: &Schema) -> DfResult<DataType> {
-        Ok(match self.kind {
+impl Kernel for Kind {
+    fn data_type(&self, _args: &[DataType]) -> DfResult<DataType> {
+        Ok(match self {
             Kind::Like(_) => DataType::Boolean,
             Kind::Instr | Kind::Locate => DataType::Int32,
             _ => DataType::Utf8,
         })
     }
 
-    fn nullable(&self, _input: &Schema) -> DfResult<bool> {
-        Ok(true)
-    }
-
-    fn evaluate(&self, batch: &arrow::record_batch::RecordBatch) -> DfResult<ColumnarValue> {
-        let rows = batch.num_rows();
-        let args = self
-            .args
-            .iter()
-            .map(|a| a.evaluate(batch).and_then(|v| v.into_array(rows)))
-            .collect::<DfResult<Vec<ArrayRef>>>()?;
-        let result = evaluate(&self.kind, &args, rows)?;
-        if result.len() != rows {
-            return internal_err!("{} returned {} rows for {rows}", self, result.len());
-        }
-        Ok(ColumnarValue::Array(result))
-    }
-
-    fn children(&self) -> Vec<&Arc<dyn PhysicalExpr>> {
-        self.args.iter().collect()
-    }
-
-    fn with_new_children(self: Arc<Self>, children: Vec<Arc<dyn PhysicalExpr>>) -> DfResult<Arc<dyn PhysicalExpr>> {
-        Ok(Arc::new(StringFunction { kind: self.kind.clone(), args: children }))
-    }
-
-    fn fmt_sql(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{self}")
+    fn evaluate(&self, args: &[ArrayRef], rows: usize, _result_type: &DataType) -> DfResult<ArrayRef> {
+        evaluate(self, args, rows)
     }
 }
 
