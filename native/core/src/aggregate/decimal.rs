@@ -9,17 +9,15 @@
 //! Comet's decimal sum and average differ at the edges (merged sums checked only at the end,
 //! one rounding instead of Spark's two), so these are Thermite's own.
 
-use std::any::Any;
 use std::sync::Arc;
 
 use arrow::array::{Array, ArrayRef, AsArray, BooleanArray, Decimal128Array, Int64Array};
 use arrow::buffer::NullBuffer;
-use arrow::datatypes::{i256, DataType, Decimal128Type, Field, FieldRef, Int64Type};
+use arrow::datatypes::{i256, DataType, Decimal128Type, Int64Type};
 use datafusion::common::Result as DfResult;
-use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
-use datafusion::logical_expr::{Accumulator, AggregateUDFImpl, EmitTo, GroupsAccumulator, Signature, Volatility};
+use datafusion::logical_expr::{EmitTo, GroupsAccumulator};
 
-use super::single_group::{OneGroup, SingleGroup};
+use super::own::{OneGroup, OwnAggregate};
 
 /// Spark's largest decimal precision and scale.
 const MAX_PRECISION: u8 = 38;
@@ -103,28 +101,16 @@ fn rescale_half_up(v: i256, from: i8, to: i8) -> Option<i256> {
 #[derive(Debug)]
 pub struct SparkDecimalAggregate {
     types: Types,
-    signature: Signature,
 }
 
 impl SparkDecimalAggregate {
     pub fn new(kind: DecimalAggregateKind, precision: u8, scale: i8) -> Self {
-        SparkDecimalAggregate { types: Types::new(kind, precision, scale), signature: Signature::any(1, Volatility::Immutable) }
-    }
-
-    /// The Spark buffer's fields, which are also DataFusion's state fields.
-    pub fn buffer_types(kind: DecimalAggregateKind, precision: u8, scale: i8) -> Vec<DataType> {
-        let types = Types::new(kind, precision, scale);
-        match kind {
-            DecimalAggregateKind::Sum => vec![types.sum_type(), DataType::Boolean],
-            DecimalAggregateKind::Avg => vec![types.sum_type(), DataType::Int64],
-        }
+        SparkDecimalAggregate { types: Types::new(kind, precision, scale) }
     }
 }
 
-impl AggregateUDFImpl for SparkDecimalAggregate {
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
+impl OwnAggregate for SparkDecimalAggregate {
+    type Groups = Groups;
 
     fn name(&self) -> &str {
         match self.types.kind {
@@ -133,44 +119,28 @@ impl AggregateUDFImpl for SparkDecimalAggregate {
         }
     }
 
-    fn signature(&self) -> &Signature {
-        &self.signature
+    fn result_type(&self) -> DataType {
+        self.types.result_type()
     }
 
-    fn return_type(&self, _arg_types: &[DataType]) -> DfResult<DataType> {
-        Ok(self.types.result_type())
-    }
-
-    fn is_nullable(&self) -> bool {
-        true
-    }
-
-    fn state_fields(&self, args: StateFieldsArgs) -> DfResult<Vec<FieldRef>> {
-        let t = &self.types;
-        let second = match t.kind {
-            DecimalAggregateKind::Sum => Field::new(format!("{}[is_empty]", args.name), DataType::Boolean, false),
-            DecimalAggregateKind::Avg => Field::new(format!("{}[count]", args.name), DataType::Int64, false),
+    /// Spark's buffer: (sum, isEmpty) or (sum, count).
+    fn state(&self) -> Vec<(&'static str, DataType, bool)> {
+        let second = match self.types.kind {
+            DecimalAggregateKind::Sum => ("is_empty", DataType::Boolean, false),
+            DecimalAggregateKind::Avg => ("count", DataType::Int64, false),
         };
-        Ok(vec![Arc::new(Field::new(format!("{}[sum]", args.name), t.sum_type(), true)), Arc::new(second)])
+        vec![("sum", self.types.sum_type(), true), second]
     }
 
-    fn accumulator(&self, _args: AccumulatorArgs) -> DfResult<Box<dyn Accumulator>> {
-        Ok(Box::new(SingleGroup(Groups::new(self.types))))
-    }
-
-    fn groups_accumulator_supported(&self, _args: AccumulatorArgs) -> bool {
-        true
-    }
-
-    fn create_groups_accumulator(&self, _args: AccumulatorArgs) -> DfResult<Box<dyn GroupsAccumulator>> {
-        Ok(Box::new(Groups::new(self.types)))
+    fn groups(&self) -> DfResult<Groups> {
+        Ok(Groups::new(self.types))
     }
 }
 
 /// Per group: the exact sum, how many values (sum: only zero or not matters), whether the sum
 /// left the buffer's precision.
 #[derive(Debug)]
-struct Groups {
+pub struct Groups {
     types: Types,
     sums: Vec<i128>,
     counts: Vec<i64>,

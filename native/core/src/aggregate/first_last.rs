@@ -2,16 +2,14 @@
 //! (value, valueSet). DataFusion's first_value/last_value without an ordering keep the first
 //! state they merge, where Spark's `last` lets every later buffer that has a value win.
 
-use std::any::Any;
 use std::sync::Arc;
 
 use arrow::array::{Array, ArrayRef, AsArray, BooleanArray};
-use arrow::datatypes::{DataType, Field, FieldRef};
+use arrow::datatypes::DataType;
 use datafusion::common::{Result as DfResult, ScalarValue};
-use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
-use datafusion::logical_expr::{Accumulator, AggregateUDFImpl, EmitTo, GroupsAccumulator, Signature, Volatility};
+use datafusion::logical_expr::{EmitTo, GroupsAccumulator};
 
-use super::single_group::{OneGroup, SingleGroup};
+use super::own::{OneGroup, OwnAggregate};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Pick {
@@ -24,19 +22,16 @@ pub struct SparkFirstLast {
     pick: Pick,
     ignore_nulls: bool,
     value_type: DataType,
-    signature: Signature,
 }
 
 impl SparkFirstLast {
     pub fn new(pick: Pick, ignore_nulls: bool, value_type: DataType) -> Self {
-        SparkFirstLast { pick, ignore_nulls, value_type, signature: Signature::any(1, Volatility::Immutable) }
+        SparkFirstLast { pick, ignore_nulls, value_type }
     }
 }
 
-impl AggregateUDFImpl for SparkFirstLast {
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
+impl OwnAggregate for SparkFirstLast {
+    type Groups = Groups;
 
     fn name(&self) -> &str {
         match self.pick {
@@ -45,35 +40,14 @@ impl AggregateUDFImpl for SparkFirstLast {
         }
     }
 
-    fn signature(&self) -> &Signature {
-        &self.signature
+    fn result_type(&self) -> DataType {
+        self.value_type.clone()
     }
 
-    fn return_type(&self, _arg_types: &[DataType]) -> DfResult<DataType> {
-        Ok(self.value_type.clone())
+    fn state(&self) -> Vec<(&'static str, DataType, bool)> {
+        vec![("value", self.value_type.clone(), true), ("value_set", DataType::Boolean, false)]
     }
 
-    fn state_fields(&self, args: StateFieldsArgs) -> DfResult<Vec<FieldRef>> {
-        Ok(vec![
-            Arc::new(Field::new(format!("{}[value]", args.name), self.value_type.clone(), true)),
-            Arc::new(Field::new(format!("{}[value_set]", args.name), DataType::Boolean, false)),
-        ])
-    }
-
-    fn accumulator(&self, _args: AccumulatorArgs) -> DfResult<Box<dyn Accumulator>> {
-        Ok(Box::new(SingleGroup(self.groups()?)))
-    }
-
-    fn groups_accumulator_supported(&self, _args: AccumulatorArgs) -> bool {
-        true
-    }
-
-    fn create_groups_accumulator(&self, _args: AccumulatorArgs) -> DfResult<Box<dyn GroupsAccumulator>> {
-        Ok(Box::new(self.groups()?))
-    }
-}
-
-impl SparkFirstLast {
     fn groups(&self) -> DfResult<Groups> {
         Ok(Groups {
             pick: self.pick,
@@ -86,7 +60,7 @@ impl SparkFirstLast {
 }
 
 #[derive(Debug)]
-struct Groups {
+pub struct Groups {
     pick: Pick,
     ignore_nulls: bool,
     /// A typed NULL, what a group without a value holds.

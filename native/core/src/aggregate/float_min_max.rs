@@ -3,17 +3,15 @@
 //! (max), so of equal values the first one seen stays. DataFusion's grouped min/max lets a later
 //! value replace a NaN and starts from the type's finite extreme, so these are Thermite's own.
 
-use std::any::Any;
 use std::cmp::Ordering;
 use std::sync::Arc;
 
 use arrow::array::{Array, ArrayRef, AsArray, BooleanArray, Float32Array, Float64Array};
-use arrow::datatypes::{DataType, Field, FieldRef, Float32Type, Float64Type};
+use arrow::datatypes::{DataType, Float32Type, Float64Type};
 use datafusion::common::{internal_err, Result as DfResult};
-use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
-use datafusion::logical_expr::{Accumulator, AggregateUDFImpl, EmitTo, GroupsAccumulator, Signature, Volatility};
+use datafusion::logical_expr::{EmitTo, GroupsAccumulator};
 
-use super::single_group::{OneGroup, SingleGroup};
+use super::own::{OneGroup, OwnAggregate};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Extreme {
@@ -25,26 +23,16 @@ pub enum Extreme {
 pub struct SparkFloatMinMax {
     extreme: Extreme,
     value_type: DataType,
-    signature: Signature,
 }
 
 impl SparkFloatMinMax {
     pub fn new(extreme: Extreme, value_type: DataType) -> Self {
-        SparkFloatMinMax { extreme, value_type, signature: Signature::any(1, Volatility::Immutable) }
-    }
-
-    fn groups(&self) -> DfResult<Groups> {
-        if !matches!(self.value_type, DataType::Float32 | DataType::Float64) {
-            return internal_err!("float min/max of {}", self.value_type);
-        }
-        Ok(Groups { extreme: self.extreme, value_type: self.value_type.clone(), values: Vec::new() })
+        SparkFloatMinMax { extreme, value_type }
     }
 }
 
-impl AggregateUDFImpl for SparkFloatMinMax {
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
+impl OwnAggregate for SparkFloatMinMax {
+    type Groups = Groups;
 
     fn name(&self) -> &str {
         match self.extreme {
@@ -53,28 +41,19 @@ impl AggregateUDFImpl for SparkFloatMinMax {
         }
     }
 
-    fn signature(&self) -> &Signature {
-        &self.signature
+    fn result_type(&self) -> DataType {
+        self.value_type.clone()
     }
 
-    fn return_type(&self, _arg_types: &[DataType]) -> DfResult<DataType> {
-        Ok(self.value_type.clone())
+    fn state(&self) -> Vec<(&'static str, DataType, bool)> {
+        vec![("value", self.value_type.clone(), true)]
     }
 
-    fn state_fields(&self, args: StateFieldsArgs) -> DfResult<Vec<FieldRef>> {
-        Ok(vec![Arc::new(Field::new(format!("{}[value]", args.name), self.value_type.clone(), true))])
-    }
-
-    fn accumulator(&self, _args: AccumulatorArgs) -> DfResult<Box<dyn Accumulator>> {
-        Ok(Box::new(SingleGroup(self.groups()?)))
-    }
-
-    fn groups_accumulator_supported(&self, _args: AccumulatorArgs) -> bool {
-        true
-    }
-
-    fn create_groups_accumulator(&self, _args: AccumulatorArgs) -> DfResult<Box<dyn GroupsAccumulator>> {
-        Ok(Box::new(self.groups()?))
+    fn groups(&self) -> DfResult<Groups> {
+        if !matches!(self.value_type, DataType::Float32 | DataType::Float64) {
+            return internal_err!("float min/max of {}", self.value_type);
+        }
+        Ok(Groups { extreme: self.extreme, value_type: self.value_type.clone(), values: Vec::new() })
     }
 }
 
@@ -90,7 +69,7 @@ fn spark_compare(a: f64, b: f64) -> Ordering {
 
 /// Per group the value so far, widened to f64 (exact for f32, converted back on output).
 #[derive(Debug)]
-struct Groups {
+pub struct Groups {
     extreme: Extreme,
     value_type: DataType,
     values: Vec<Option<f64>>,

@@ -7,7 +7,7 @@ mod decimal;
 mod first_last;
 mod float_min_max;
 mod merge;
-mod single_group;
+mod own;
 
 use std::sync::Arc;
 
@@ -33,6 +33,7 @@ use decimal::{DecimalAggregateKind, SparkDecimalAggregate};
 use first_last::{Pick, SparkFirstLast};
 use float_min_max::{Extreme, SparkFloatMinMax};
 use merge::MergeBuffers;
+use own::OwnAggregate;
 
 /// A Spark aggregate function and its DataFusion counterpart.
 struct SparkAggregate {
@@ -54,11 +55,11 @@ impl SparkAggregate {
 
     fn udaf(&self) -> Arc<AggregateUDF> {
         if let Some((kind, p, s)) = self.decimal_kind() {
-            return Arc::new(AggregateUDF::new_from_impl(SparkDecimalAggregate::new(kind, p, s)));
+            return own::udaf(SparkDecimalAggregate::new(kind, p, s));
         }
         if matches!(self.function, Function::Min | Function::Max) && self.arg_type.is_floating() {
             let extreme = if self.function == Function::Min { Extreme::Min } else { Extreme::Max };
-            return Arc::new(AggregateUDF::new_from_impl(SparkFloatMinMax::new(extreme, self.arg_type.clone())));
+            return own::udaf(SparkFloatMinMax::new(extreme, self.arg_type.clone()));
         }
         match self.function {
             Function::Count => count_udaf(),
@@ -75,7 +76,7 @@ impl SparkAggregate {
             Function::StddevPop => stddev::stddev_pop_udaf(),
             Function::First | Function::Last => {
                 let pick = if self.function == Function::First { Pick::First } else { Pick::Last };
-                Arc::new(AggregateUDF::new_from_impl(SparkFirstLast::new(pick, self.ignore_nulls, self.arg_type.clone())))
+                own::udaf(SparkFirstLast::new(pick, self.ignore_nulls, self.arg_type.clone()))
             }
         }
     }
@@ -120,7 +121,7 @@ impl SparkAggregate {
     /// Spark's buffer field types.
     fn spark_buffer_types(&self) -> Vec<DataType> {
         if let Some((kind, p, s)) = self.decimal_kind() {
-            return SparkDecimalAggregate::buffer_types(kind, p, s);
+            return SparkDecimalAggregate::new(kind, p, s).state().into_iter().map(|(_, t, _)| t).collect();
         }
         match self.function {
             Function::Count => vec![DataType::Int64],

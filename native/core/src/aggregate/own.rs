@@ -1,17 +1,92 @@
-//! An aggregate without grouping keys runs DataFusion's row `Accumulator`; Thermite's own
-//! functions implement only the grouped accumulator and serve both through this one group.
+//! Thermite's own aggregate functions implement only what differs between them: their types and
+//! a grouped accumulator ([`OwnAggregate`]). DataFusion's plumbing is written once here: the
+//! function itself, and the row accumulator an aggregate without grouping keys runs (one group).
+
+use std::any::Any;
+use std::fmt::Debug;
+use std::sync::Arc;
 
 use arrow::array::ArrayRef;
+use arrow::datatypes::{DataType, Field, FieldRef};
 use datafusion::common::{Result as DfResult, ScalarValue};
-use datafusion::logical_expr::{Accumulator, EmitTo, GroupsAccumulator};
+use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
+use datafusion::logical_expr::{
+    Accumulator, AggregateUDF, AggregateUDFImpl, EmitTo, GroupsAccumulator, Signature, Volatility,
+};
+
+pub trait OwnAggregate: Debug + Send + Sync + 'static {
+    type Groups: OneGroup;
+
+    fn name(&self) -> &str;
+
+    fn result_type(&self) -> DataType;
+
+    /// The state fields (Spark's buffer): a name suffix, the type, whether it may be NULL.
+    fn state(&self) -> Vec<(&'static str, DataType, bool)>;
+
+    fn groups(&self) -> DfResult<Self::Groups>;
+}
 
 /// A grouped accumulator that can make room for its groups without any input.
-pub trait OneGroup: GroupsAccumulator + std::fmt::Debug + Sync {
+pub trait OneGroup: GroupsAccumulator + Debug + Sync {
     fn ensure_groups(&mut self, groups: usize);
 }
 
+pub fn udaf<A: OwnAggregate>(function: A) -> Arc<AggregateUDF> {
+    Arc::new(AggregateUDF::new_from_impl(OwnUdaf { function, signature: Signature::any(1, Volatility::Immutable) }))
+}
+
 #[derive(Debug)]
-pub struct SingleGroup<G: OneGroup>(pub G);
+struct OwnUdaf<A> {
+    function: A,
+    signature: Signature,
+}
+
+impl<A: OwnAggregate> AggregateUDFImpl for OwnUdaf<A> {
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+
+    fn name(&self) -> &str {
+        self.function.name()
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _arg_types: &[DataType]) -> DfResult<DataType> {
+        Ok(self.function.result_type())
+    }
+
+    fn is_nullable(&self) -> bool {
+        true
+    }
+
+    fn state_fields(&self, args: StateFieldsArgs) -> DfResult<Vec<FieldRef>> {
+        Ok(self
+            .function
+            .state()
+            .into_iter()
+            .map(|(suffix, t, nullable)| Arc::new(Field::new(format!("{}[{suffix}]", args.name), t, nullable)))
+            .collect())
+    }
+
+    fn accumulator(&self, _args: AccumulatorArgs) -> DfResult<Box<dyn Accumulator>> {
+        Ok(Box::new(SingleGroup(self.function.groups()?)))
+    }
+
+    fn groups_accumulator_supported(&self, _args: AccumulatorArgs) -> bool {
+        true
+    }
+
+    fn create_groups_accumulator(&self, _args: AccumulatorArgs) -> DfResult<Box<dyn GroupsAccumulator>> {
+        Ok(Box::new(self.function.groups()?))
+    }
+}
+
+#[derive(Debug)]
+struct SingleGroup<G>(G);
 
 impl<G: OneGroup> Accumulator for SingleGroup<G> {
     fn update_batch(&mut self, values: &[ArrayRef]) -> DfResult<()> {
