@@ -17,7 +17,7 @@ use arrow::datatypes::{i256, DataType, Decimal128Type, Int64Type};
 use datafusion::common::Result as DfResult;
 use datafusion::logical_expr::{EmitTo, GroupsAccumulator};
 
-use super::own::{OneGroup, OwnAggregate};
+use super::own::{selected, OneGroup, OwnAggregate};
 
 /// Spark's largest decimal precision and scale.
 const MAX_PRECISION: u8 = 38;
@@ -168,11 +168,6 @@ impl Groups {
             _ => self.overflowed[group] = true,
         }
     }
-}
-
-/// Rows `opt_filter` keeps (all without one).
-fn selected(opt_filter: Option<&BooleanArray>, row: usize) -> bool {
-    opt_filter.is_none_or(|f| f.is_valid(row) && f.value(row))
 }
 
 impl GroupsAccumulator for Groups {

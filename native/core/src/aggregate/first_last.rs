@@ -9,7 +9,7 @@ use arrow::datatypes::DataType;
 use datafusion::common::{Result as DfResult, ScalarValue};
 use datafusion::logical_expr::{EmitTo, GroupsAccumulator};
 
-use super::own::{OneGroup, OwnAggregate};
+use super::own::{selected, OneGroup, OwnAggregate};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Pick {
@@ -84,10 +84,6 @@ impl Groups {
         self.set[group] = true;
         Ok(())
     }
-}
-
-fn selected(opt_filter: Option<&BooleanArray>, row: usize) -> bool {
-    opt_filter.is_none_or(|f| f.is_valid(row) && f.value(row))
 }
 
 impl GroupsAccumulator for Groups {

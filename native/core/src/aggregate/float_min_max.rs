@@ -11,7 +11,7 @@ use arrow::datatypes::{DataType, Float32Type, Float64Type};
 use datafusion::common::{internal_err, Result as DfResult};
 use datafusion::logical_expr::{EmitTo, GroupsAccumulator};
 
-use super::own::{OneGroup, OwnAggregate};
+use super::own::{selected, OneGroup, OwnAggregate};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Extreme {
@@ -94,8 +94,7 @@ impl Groups {
             _ => values.as_primitive::<Float64Type>().iter().collect(),
         };
         for (row, &group) in group_indices.iter().enumerate() {
-            let selected = opt_filter.is_none_or(|f| f.is_valid(row) && f.value(row));
-            if let (true, Some(v)) = (selected, values[row]) {
+            if let (true, Some(v)) = (selected(opt_filter, row), values[row]) {
                 self.offer(group, v);
             }
         }

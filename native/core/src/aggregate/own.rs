@@ -6,7 +6,7 @@ use std::any::Any;
 use std::fmt::Debug;
 use std::sync::Arc;
 
-use arrow::array::ArrayRef;
+use arrow::array::{Array, ArrayRef, BooleanArray};
 use arrow::datatypes::{DataType, Field, FieldRef};
 use datafusion::common::{Result as DfResult, ScalarValue};
 use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
@@ -30,6 +30,11 @@ pub trait OwnAggregate: Debug + Send + Sync + 'static {
 /// A grouped accumulator that can make room for its groups without any input.
 pub trait OneGroup: GroupsAccumulator + Debug + Sync {
     fn ensure_groups(&mut self, groups: usize);
+}
+
+/// Rows a grouped accumulator's `opt_filter` keeps (all without one).
+pub fn selected(opt_filter: Option<&BooleanArray>, row: usize) -> bool {
+    opt_filter.is_none_or(|f| f.is_valid(row) && f.value(row))
 }
 
 pub fn udaf<A: OwnAggregate>(function: A) -> Arc<AggregateUDF> {
