@@ -1,0 +1,148 @@
+"""TPC-H for the correctness suite and the benchmark: data generation, the 22 queries, answer
+comparison and the walk of an executed plan that finds operators left in Spark."""
+
+import math
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+QUERIES_DIR = os.path.join(HERE, "queries")
+TABLES = ["region", "nation", "supplier", "customer", "part", "partsupp", "orders", "lineitem"]
+
+# Doubles (none of the 22 answers has one over tpchgen's decimal columns, but a query edited to
+# use them must still compare) are equal within this relative tolerance; every other value,
+# decimals included, compares exactly.
+DOUBLE_RELATIVE_TOLERANCE = 1e-9
+
+
+def cache_root():
+    return os.environ.get("THERMITE_CACHE", os.path.join(os.path.expanduser("~"), ".cache", "thermite"))
+
+
+def ensure_data(scale, parts=2):
+    """The TPC-H tables at `scale` as Parquet, one folder per table of `parts` files, generated
+    once by tpchgen-cli under $THERMITE_CACHE/tpch and reused afterwards."""
+    target = os.path.join(cache_root(), "tpch", f"sf{scale}-parts{parts}")
+    if os.path.exists(os.path.join(target, "_COMPLETE")):
+        return target
+    generator = os.path.join(os.path.dirname(sys.executable), "tpchgen-cli")
+    if not os.path.exists(generator):
+        sys.exit(f"{generator} is missing: run `make pyenv`")
+    staging = target + ".partial"
+    shutil.rmtree(staging, ignore_errors=True)
+    start = time.time()
+    subprocess.run([generator, "parquet", "--scale-factor", str(scale), "--parts", str(parts),
+                    "--output-dir", staging, "--quiet"], check=True)
+    open(os.path.join(staging, "_COMPLETE"), "w").close()
+    shutil.rmtree(target, ignore_errors=True)
+    os.rename(staging, target)
+    print(f"generated TPC-H SF{scale} in {time.time() - start:.1f} s: {target}", flush=True)
+    return target
+
+
+def register_tables(spark, data_dir):
+    for table in TABLES:
+        spark.read.parquet(os.path.join(data_dir, table)).createOrReplaceTempView(table)
+
+
+def query_names():
+    return [f"q{n:02d}" for n in range(1, 23)]
+
+
+def query_text(name):
+    with open(os.path.join(QUERIES_DIR, name + ".sql")) as f:
+        return f.read()
+
+
+def is_ordered(sql):
+    """Whether the query's answer has an order to compare (its outermost ORDER BY; a TPC-H query
+    without one returns a single row)."""
+    body = "\n".join(line.split("--")[0] for line in sql.splitlines())
+    return "order by" in " ".join(body.lower().split())
+
+
+def _values_equal(a, b):
+    if isinstance(a, float) and isinstance(b, float):
+        if math.isnan(a) or math.isnan(b):
+            return math.isnan(a) and math.isnan(b)
+        return math.isclose(a, b, rel_tol=DOUBLE_RELATIVE_TOLERANCE, abs_tol=0.0) or a == b
+    return type(a) is type(b) and a == b
+
+
+def _sort_key(row):
+    return tuple((v is None, str(type(v)), repr(v)) for v in row)
+
+
+def answer_difference(expected, actual, ordered):
+    """None when two answers (lists of tuples) are equal, else a description of the first
+    difference. Unordered answers are compared as multisets."""
+    if len(expected) != len(actual):
+        return f"{len(expected)} rows expected, {len(actual)} returned"
+    if not ordered:
+        expected, actual = sorted(expected, key=_sort_key), sorted(actual, key=_sort_key)
+    for i, (e, a) in enumerate(zip(expected, actual)):
+        if len(e) != len(a) or not all(_values_equal(x, y) for x, y in zip(e, a)):
+            return f"row {i}: expected {e!r}, returned {a!r}"
+    return None
+
+
+def collect(df):
+    return [tuple(row) for row in df.collect()]
+
+
+def _seq(scala_seq):
+    return [scala_seq.apply(i) for i in range(scala_seq.size())]
+
+
+# Nodes that only wrap or reference other plans: adaptive execution, its query stages and
+# shuffle reads, reused exchanges and subqueries. They run no operator of their own.
+WRAPPERS = {"AdaptiveSparkPlan", "ShuffleQueryStage", "BroadcastQueryStage", "TableCacheQueryStage",
+            "AQEShuffleRead", "ReusedExchange", "Subquery", "ReusedSubquery"}
+
+
+def spark_operators(plan, native_prefix="Thermite"):
+    """Names of the operators of an executed plan (a py4j SparkPlan) that are not native (not
+    named `native_prefix`...), through adaptive plans' final plans, query stages, reused exchanges
+    and subqueries. The one ColumnarToRow that turns a result into rows (of the query or of a
+    subquery) is expected and not listed."""
+    found = []
+
+    def walk(node, is_result_root):
+        name = node.nodeName()
+        if name == "AdaptiveSparkPlan":
+            walk(node.executedPlan(), is_result_root)
+            return
+        if name in ("ShuffleQueryStage", "BroadcastQueryStage", "TableCacheQueryStage"):
+            walk(node.plan(), False)
+            return
+        if name in ("ReusedExchange", "ReusedSubquery"):
+            walk(node.child(), is_result_root)
+            return
+        if name == "Subquery":
+            walk(node.child(), True)
+            return
+        at_result_root = is_result_root and (
+            name == "ColumnarToRow" or (name.startswith("WholeStageCodegen")
+                                        and node.child().nodeName() == "ColumnarToRow"))
+        if not (name.startswith(native_prefix) or name in WRAPPERS or at_result_root):
+            found.append(name.split(" (")[0])  # WholeStageCodegen (3) -> WholeStageCodegen
+        for child in _seq(node.children()):
+            walk(child, at_result_root and name.startswith("WholeStageCodegen"))
+        for subquery in _seq(node.subqueries()):
+            walk(subquery, True)
+
+    walk(plan, True)
+    return found
+
+
+def executed_plan(df):
+    return df._jdf.queryExecution().executedPlan()
+
+
+def fallback_reasons(spark, df):
+    """(operator, reason) pairs from Thermite's fallback reporting."""
+    pairs = spark._jvm.dev.thermite.Thermite.fallbackReasons(df._jdf)
+    return [(p._1(), p._2()) for p in _seq(pairs)]
