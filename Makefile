@@ -1,4 +1,4 @@
-# Entry points: `make jar`, `make demo`, `make test`.
+# Entry points: `make jar`, `make demo`, `make test`, `make bench` (not part of the tests).
 #
 # Build outputs that are slow to make live outside the clone so they survive fresh checkouts:
 # the Cargo target dir and the Python environment under $(THERMITE_CACHE); Maven uses ~/.m2.
@@ -8,6 +8,9 @@ export CARGO_TARGET_DIR ?= $(THERMITE_CACHE)/cargo-target
 VENV ?= $(THERMITE_CACHE)/venv
 PYTHON := $(VENV)/bin/python
 PYSPARK_VERSION := 3.5.9
+TPCHGEN_VERSION := 4.0.0
+# Named after the versions it installed, so changing one reinstalls.
+PYENV_STAMP := $(VENV)/.installed-pyspark$(PYSPARK_VERSION)-tpchgen$(TPCHGEN_VERSION)
 MVN := mvn -B -ntp
 
 PLATFORM := $(shell uname -s | tr A-Z a-z)-$(shell uname -m | sed 's/arm64/aarch64/')
@@ -17,7 +20,7 @@ NATIVE_RESOURCE_DIR := spark/target/native-resources/dev/thermite/native/$(PLATF
 # Spark in tests stays on loopback.
 export SPARK_LOCAL_IP := 127.0.0.1
 
-.PHONY: jar native demo test test-native test-jvm test-pyspark pyenv clean
+.PHONY: jar native demo test test-native test-jvm test-pyspark pyenv bench clean
 
 native:
 	cargo build --release -p thermite-jni
@@ -28,18 +31,19 @@ jar: native
 	$(MVN) package -DskipTests
 	@ls spark/target/thermite-*.jar
 
-pyenv: $(VENV)/.installed
+pyenv: $(PYENV_STAMP)
 
-$(VENV)/.installed:
+$(PYENV_STAMP):
 	python3 -m venv $(VENV)
-	$(VENV)/bin/pip install -q pyspark==$(PYSPARK_VERSION)
+	$(VENV)/bin/pip install -q pyspark==$(PYSPARK_VERSION) tpchgen-cli==$(TPCHGEN_VERSION)
 	touch $@
 
 demo: jar pyenv
 	$(PYTHON) tests/pyspark/demo.py
 
 # Rust unit tests, then the Spark differential suites (Surefire, which also packages the jar),
-# then PySpark tests against the packaged jar: stock Spark, local-cluster executors, leak check.
+# then PySpark tests against the packaged jar: stock Spark, local-cluster executors, leak check,
+# TPC-H at SF0.1 (data generated once under $(THERMITE_CACHE)/tpch).
 test: native pyenv test-native test-jvm test-pyspark
 
 test-native:
@@ -49,7 +53,30 @@ test-jvm: native
 	$(MVN) package
 
 test-pyspark: pyenv
-	$(PYTHON) tests/pyspark/run_all.py
+	THERMITE_CACHE=$(THERMITE_CACHE) $(PYTHON) tests/pyspark/run_all.py
+
+# TPC-H on vanilla Spark, Spark + Thermite and Spark + Comet, each in a fresh JVM; results under
+# $(BENCH_RESULTS). SCALE (TPC-H scale factor), ITERATIONS and BENCH_RESULTS override; see
+# benchmarks/README.md.
+SCALE ?= 1
+ITERATIONS ?= 3
+BENCH_RESULTS ?= benchmarks/results
+COMET_VERSION := 0.12.0
+COMET_JAR := $(THERMITE_CACHE)/bench-jars/comet-spark-spark3.5_2.12-$(COMET_VERSION).jar
+MATPLOTLIB_VERSION := 3.11.2
+BENCH_STAMP := $(VENV)/.installed-bench-matplotlib$(MATPLOTLIB_VERSION)
+
+bench: jar pyenv $(BENCH_STAMP) $(COMET_JAR)
+	THERMITE_CACHE=$(THERMITE_CACHE) $(PYTHON) benchmarks/tpch_bench.py --scale $(SCALE) \
+	  --iterations $(ITERATIONS) --comet-jar $(COMET_JAR) --results $(BENCH_RESULTS)
+
+$(BENCH_STAMP): $(PYENV_STAMP)
+	$(VENV)/bin/pip install -q matplotlib==$(MATPLOTLIB_VERSION)
+	touch $@
+
+$(COMET_JAR):
+	$(MVN) -N dependency:copy -Dartifact=org.apache.datafusion:comet-spark-spark3.5_2.12:$(COMET_VERSION) \
+	  -DoutputDirectory=$(dir $(COMET_JAR))
 
 clean:
 	$(MVN) clean

@@ -98,9 +98,11 @@ def _seq(scala_seq):
 
 
 # Nodes that only wrap or reference other plans: adaptive execution, its query stages and
-# shuffle reads, reused exchanges and subqueries. They run no operator of their own.
+# shuffle reads, reused exchanges and subqueries, and whole-stage codegen's InputAdapter (the
+# boundary under a generated stage, e.g. between ColumnarToRow and its columnar input). They run
+# no operator of their own.
 WRAPPERS = {"AdaptiveSparkPlan", "ShuffleQueryStage", "BroadcastQueryStage", "TableCacheQueryStage",
-            "AQEShuffleRead", "ReusedExchange", "Subquery", "ReusedSubquery"}
+            "AQEShuffleRead", "ReusedExchange", "Subquery", "ReusedSubquery", "InputAdapter"}
 
 
 def spark_operators(plan, native_prefix="Thermite"):
