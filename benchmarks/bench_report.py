@@ -71,6 +71,13 @@ def _write_markdown(path, title, medians, results, differences, settings):
     else:
         lines.append("All configurations returned the same answers as vanilla Spark (decimals exactly, doubles within "
                      "a relative 1e-9).")
+    lines += ["", "## Operators left in Spark", "",
+              "Per query not fully native: the Spark operators of its executed plan (whole-stage "
+              "code generation and the final row conversion aside).", ""]
+    for config in ("thermite", "comet"):
+        left = [(q, [op for op in results[config][q]["in_spark"] if op != "WholeStageCodegen"])
+                for q in medians if results[config][q]["in_spark"]]
+        lines.append(f"- {config}: " + ("none" if not left else "; ".join(f"{q}: {', '.join(ops)}" for q, ops in left)))
     errors = [(c, q, results[c][q]["error"]) for c in CONFIGS for q in medians if results[c][q]["error"]]
     if errors:
         lines += ["", "## Errors", ""] + [f"- {c} {q}: {e}" for c, q, e in errors]

@@ -126,9 +126,11 @@ def spark_operators(plan, native_prefix="Thermite"):
         if name == "Subquery":
             walk(node.child(), True)
             return
+        # The result's transition to rows: Spark's ColumnarToRow or a peer's own (CometColumnarToRow),
+        # alone or in its generated stage.
         at_result_root = is_result_root and (
-            name == "ColumnarToRow" or (name.startswith("WholeStageCodegen")
-                                        and node.child().nodeName() == "ColumnarToRow"))
+            name.endswith("ColumnarToRow") or (name.startswith("WholeStageCodegen")
+                                               and node.child().nodeName().endswith("ColumnarToRow")))
         if not (name.startswith(native_prefix) or name in WRAPPERS or at_result_root):
             found.append(name.split(" (")[0])  # WholeStageCodegen (3) -> WholeStageCodegen
         for child in _seq(node.children()):
