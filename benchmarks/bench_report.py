@@ -77,7 +77,8 @@ def _write_markdown(path, title, medians, results, differences, settings):
     for config in ("thermite", "comet"):
         left = [(q, [op for op in results[config][q]["in_spark"] if op != "WholeStageCodegen"])
                 for q in medians if results[config][q]["in_spark"]]
-        lines.append(f"- {config}: " + ("none" if not left else "; ".join(f"{q}: {', '.join(ops)}" for q, ops in left)))
+        lines.append(f"- {config}:" + ("" if left else " none"))
+        lines += [f"  - {q}: {', '.join(ops)}" for q, ops in left]
     errors = [(c, q, results[c][q]["error"]) for c in CONFIGS for q in medians if results[c][q]["error"]]
     if errors:
         lines += ["", "## Errors", ""] + [f"- {c} {q}: {e}" for c, q, e in errors]
@@ -87,6 +88,7 @@ def _write_markdown(path, title, medians, results, differences, settings):
 
 
 def _write_chart(path, title, medians):
+    totals, answered = _totals(medians)
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -101,8 +103,9 @@ def _write_chart(path, title, medians):
     ax.set_xticks(range(len(queries)))
     ax.set_xticklabels([q.upper() for q in queries])
     ax.set_ylabel("median time (s)")
-    ax.set_title(title)
-    ax.legend()
+    ax.set_title(f"{title}\ntotal of {answered} queries: Spark {totals['vanilla']:.1f} s, "
+                 f"Thermite {totals['thermite']:.1f} s, Comet {totals['comet']:.1f} s")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)
