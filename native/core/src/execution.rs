@@ -22,7 +22,7 @@ use crate::expr::ExprContext;
 use crate::metrics::plan_metrics;
 use crate::planner::{build_plan, PlannerContext};
 use crate::proto;
-use crate::types::required;
+use crate::types::{required, to_scalar};
 
 const DEFAULT_BATCH_SIZE: usize = 8192;
 
@@ -92,7 +92,14 @@ impl TaskExecution {
         let ctx = PlannerContext {
             task_input: &task_input,
             jvm_inputs: RefCell::new(jvm_inputs.into_iter().map(Some).collect()),
-            expr: ExprContext { session_time_zone: plan.session_time_zone.clone() },
+            expr: ExprContext {
+                session_time_zone: plan.session_time_zone.clone(),
+                subqueries: plan
+                    .subqueries
+                    .iter()
+                    .map(|s| Ok((s.id, to_scalar(required(&s.value, "a subquery value")?)?)))
+                    .collect::<Result<_>>()?,
+            },
             batch_size,
         };
         let root = build_plan(required(&plan.root, "a root operator")?, &ctx)?;

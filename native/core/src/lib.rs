@@ -8,6 +8,7 @@ pub mod expr;
 pub mod metrics;
 pub mod operators;
 pub mod planner;
+pub mod shuffle;
 pub mod types;
 
 /// Code generated from `proto/thermite.proto`.

@@ -17,6 +17,12 @@ use datafusion::physical_plan::ExecutionPlan;
 
 use crate::error::{Result, ThermiteError};
 use crate::expr::{build_expr, build_pruning_expr, ExprContext, NormalizeFloat};
+use crate::shuffle::write::PartitionerFactory;
+use crate::shuffle::{Partitioner, ShuffleReadExec, ShuffleWriteExec};
+use arrow::array::{ArrayRef, RecordBatch};
+use datafusion::common::ScalarValue;
+use datafusion::logical_expr::ColumnarValue;
+use datafusion::physical_plan::coalesce_batches::CoalesceBatchesExec;
 use crate::operators::{ExpandExec, JvmInputExec, OperatorContextExec, ParquetScanExec, ScanFile};
 use crate::proto;
 use crate::proto::operator::Kind;
@@ -92,6 +98,13 @@ pub fn build_plan(op: &proto::Operator, ctx: &PlannerContext) -> Result<Arc<dyn 
             let exec = ExpandExec::try_new(projections, to_arrow_schema(expand.schema.as_ref())?, input)?;
             Ok(OperatorContextExec::wrap("ThermiteExpandExec", Arc::new(exec)))
         }
+        Kind::ShuffleWrite(write) => shuffle_write(write, ctx),
+        Kind::ShuffleRead(read) => {
+            let input = build_plan(required(&read.input, "a shuffle read input")?, ctx)?;
+            let exec = ShuffleReadExec::new(input, to_arrow_schema(read.schema.as_ref())?);
+            let coalesced = CoalesceBatchesExec::new(Arc::new(exec), ctx.batch_size);
+            Ok(OperatorContextExec::wrap("ThermiteShuffleExchangeExec", Arc::new(coalesced)))
+        }
         Kind::Project(project) => {
             let input = build_plan(required(&project.input, "a project input")?, ctx)?;
             let exec = ProjectionExec::try_new(projection(&project.expressions, &input.schema(), &ctx.expr)?, input)?;
@@ -115,6 +128,73 @@ fn sort_ordering(keys: &[proto::SortKey], schema: &Schema, ctx: &ExprContext) ->
         })
         .collect::<Result<Vec<_>>>()?;
     LexOrdering::new(keys).ok_or_else(|| ThermiteError::plan("a sort without keys"))
+}
+
+fn shuffle_write(write: &proto::ShuffleWrite, ctx: &PlannerContext) -> Result<Arc<dyn ExecutionPlan>> {
+    use proto::shuffle_write::Partitioning as P;
+    let input = build_plan(required(&write.input, "a shuffle write input")?, ctx)?;
+    let schema = input.schema();
+    let n = write.num_partitions as usize;
+    if n == 0 {
+        return Err(ThermiteError::plan("a shuffle into 0 partitions"));
+    }
+    let factory: PartitionerFactory = match required(&write.partitioning, "a shuffle partitioning")? {
+        P::Single(_) => Arc::new(|| Ok(Partitioner::Single)),
+        P::HashPartitionId(id) => {
+            let expr = build_expr(id, &schema, &ctx.expr)?;
+            Arc::new(move || Ok(Partitioner::Hash(Arc::clone(&expr))))
+        }
+        P::Range(range) => {
+            let keys: Vec<PhysicalSortExpr> = sort_ordering(&range.keys, &schema, &ctx.expr)?.to_vec();
+            let bounds = range_bounds(range, &keys, &schema, ctx)?;
+            let schema = Arc::clone(&schema);
+            Arc::new(move || Ok(Partitioner::range(keys.clone(), bounds.clone(), &schema)?))
+        }
+    };
+    let codec = proto::shuffle_write::Codec::try_from(write.codec)
+        .map_err(|_| ThermiteError::plan(format!("shuffle codec #{}", write.codec)))?;
+    let exec = ShuffleWriteExec::new(input, factory, n, codec, ctx.batch_size);
+    Ok(OperatorContextExec::wrap("ThermiteShuffleExchangeExec", Arc::new(exec)))
+}
+
+/// The bounds as one column per key, normalized as the keys are (-0.0 as 0.0, one NaN).
+fn range_bounds(
+    range: &proto::RangePartitioning,
+    keys: &[PhysicalSortExpr],
+    schema: &Schema,
+    ctx: &PlannerContext,
+) -> Result<Vec<ArrayRef>> {
+    let empty = RecordBatch::new_empty(Arc::new(schema.clone()));
+    (0..keys.len())
+        .map(|k| {
+            let data_type = keys[k].expr.data_type(schema)?;
+            let values = range
+                .bounds
+                .iter()
+                .map(|bound| {
+                    let value = bound.values.get(k).ok_or_else(|| ThermiteError::plan("a range bound without a key value"))?;
+                    match build_expr(value, schema, &ctx.expr)?.evaluate(&empty)? {
+                        ColumnarValue::Scalar(s) => Ok(normalize_float(s)),
+                        ColumnarValue::Array(_) => Err(ThermiteError::plan("a range bound that is not a literal")),
+                    }
+                })
+                .collect::<Result<Vec<_>>>()?;
+            if values.is_empty() {
+                return Ok(arrow::array::new_empty_array(&data_type));
+            }
+            Ok(ScalarValue::iter_to_array(values)?)
+        })
+        .collect()
+}
+
+fn normalize_float(v: ScalarValue) -> ScalarValue {
+    match v {
+        ScalarValue::Float64(Some(f)) if f == 0.0 => ScalarValue::Float64(Some(0.0)),
+        ScalarValue::Float64(Some(f)) if f.is_nan() => ScalarValue::Float64(Some(f64::NAN)),
+        ScalarValue::Float32(Some(f)) if f == 0.0 => ScalarValue::Float32(Some(0.0)),
+        ScalarValue::Float32(Some(f)) if f.is_nan() => ScalarValue::Float32(Some(f32::NAN)),
+        other => other,
+    }
 }
 
 fn non_negative(n: i64) -> Result<usize> {

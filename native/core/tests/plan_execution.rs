@@ -107,7 +107,7 @@ fn task_input(files: &[(String, u64)], partition_value: Option<i32>) -> Vec<u8> 
 }
 
 fn run(root: proto::Operator, input: &[u8]) -> Result<Vec<RecordBatch>, thermite_core::error::ThermiteError> {
-    let plan = proto::Plan { root: Some(root), session_time_zone: "UTC".into(), batch_size: 512 };
+    let plan = proto::Plan { root: Some(root), session_time_zone: "UTC".into(), batch_size: 512, ..Default::default() };
     let mut execution = TaskExecution::new(&plan.encode_to_vec(), input, vec![], None)?;
     let mut batches = vec![];
     while let Some(batch) = execution.next_batch()? {
@@ -209,7 +209,7 @@ fn sort_spills_within_a_bounded_pool() {
     let sort = proto::Operator {
         kind: Some(operator::Kind::Sort(Box::new(proto::Sort { input: Some(Box::new(scan(true, false, vec![]))), keys: vec![key] }))),
     };
-    let plan = proto::Plan { root: Some(sort), session_time_zone: "UTC".into(), batch_size: 8192 };
+    let plan = proto::Plan { root: Some(sort), session_time_zone: "UTC".into(), batch_size: 8192, ..Default::default() };
     let pool: Arc<dyn MemoryPool> = Arc::new(GreedyMemoryPool::new(40 << 20));
     let mut execution =
         TaskExecution::new(&plan.encode_to_vec(), &task_input(&[(path.display().to_string(), size)], None), vec![], Some(pool))
@@ -231,4 +231,44 @@ fn sort_spills_within_a_bounded_pool() {
     let metrics = execution.metrics();
     let sort_metrics = &metrics.operators[0].values;
     assert!(sort_metrics["spilledBytes"] > 0, "{sort_metrics:?}");
+}
+
+#[test]
+fn shuffle_write_sends_rows_to_their_range_in_readable_blocks() {
+    use thermite_core::shuffle::block;
+    let dir = temp_dir();
+    let path = dir.join("shuffle.parquet");
+    let size = write_file(&path, 5000);
+    let key = proto::SortKey { expr: Some(column(0)), ascending: true, nulls_first: true };
+    let bound = |v| proto::RangeBound { values: vec![long(v)] };
+    let range = proto::RangePartitioning { keys: vec![key], bounds: vec![bound(99), bound(1999)] };
+    let write = proto::Operator {
+        kind: Some(operator::Kind::ShuffleWrite(Box::new(proto::ShuffleWrite {
+            input: Some(Box::new(scan(false, false, vec![]))),
+            num_partitions: 3,
+            codec: proto::shuffle_write::Codec::Zstd as i32,
+            partitioning: Some(proto::shuffle_write::Partitioning::Range(range)),
+        }))),
+    };
+    let blocks = run(write, &task_input(&[(path.display().to_string(), size)], None)).unwrap();
+    // Each partition's ids: 0..=99, 100..=1999, 2000..5000.
+    let mut ids: Vec<Vec<i64>> = vec![vec![]; 3];
+    for b in &blocks {
+        let partitions = b.column(0).as_primitive::<arrow::datatypes::Int32Type>();
+        let rows = b.column(1).as_primitive::<Int64Type>();
+        let data = b.column(3).as_binary::<i32>();
+        for i in 0..b.num_rows() {
+            let decoded = block::decode(data.value(i)).unwrap();
+            assert_eq!(decoded.iter().map(|d| d.num_rows() as i64).sum::<i64>(), rows.value(i));
+            for d in decoded {
+                ids[partitions.value(i) as usize].extend(d.column(0).as_primitive::<Int64Type>().values().iter());
+            }
+        }
+    }
+    for p in &mut ids {
+        p.sort();
+    }
+    assert_eq!(ids[0], (0..=99).collect::<Vec<_>>());
+    assert_eq!(ids[1], (100..=1999).collect::<Vec<_>>());
+    assert_eq!(ids[2], (2000..5000).collect::<Vec<_>>());
 }

@@ -13,9 +13,11 @@ mod math;
 mod predicate;
 mod strings;
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use arrow::datatypes::Schema;
+use datafusion::common::ScalarValue;
 use datafusion::physical_expr::expressions::{Column, Literal};
 use datafusion::physical_expr::PhysicalExpr;
 
@@ -26,10 +28,12 @@ use crate::types::{required, to_scalar};
 
 pub use comparison::NormalizeFloat;
 
-/// What expressions need from the session.
+/// What expressions need from the session and the query.
 #[derive(Debug, Clone)]
 pub struct ExprContext {
     pub session_time_zone: String,
+    /// Scalar subquery values by id.
+    pub subqueries: HashMap<i64, ScalarValue>,
 }
 
 pub fn build_expr(expr: &proto::Expr, input: &Schema, ctx: &ExprContext) -> Result<Arc<dyn PhysicalExpr>> {
@@ -37,6 +41,10 @@ pub fn build_expr(expr: &proto::Expr, input: &Schema, ctx: &ExprContext) -> Resu
     match kind {
         Kind::Column(c) => column(c, input),
         Kind::Literal(l) => Ok(Arc::new(Literal::new(to_scalar(l)?))),
+        Kind::ScalarSubquery(s) => {
+            let value = ctx.subqueries.get(&s.id).ok_or_else(|| ThermiteError::plan(format!("no value for scalar subquery #{}", s.id)))?;
+            Ok(Arc::new(Literal::new(value.clone())))
+        }
         Kind::Binary(b) => {
             let left = build_expr(required(&b.left, "a left operand")?, input, ctx)?;
             let right = build_expr(required(&b.right, "a right operand")?, input, ctx)?;

@@ -165,4 +165,14 @@ class ExpressionSuite extends ThermiteTestBase {
   }
 
   private def typeOf(c: String): String = TestData.schema(c).dataType.sql
+
+  @Test def scalarSubqueries(): Unit = Seq("true", "false").foreach { aqe =>
+    withConf("spark.sql.adaptive.enabled" -> aqe) {
+      where(s"l > (SELECT avg(l) FROM $table WHERE id % 3 = 0)")
+      where(s"str = (SELECT max(str) FROM $table) OR dec15 < (SELECT min(dec15) + 1 FROM $table)")
+      // NULL and empty subqueries.
+      where(s"i = (SELECT max(i) FROM $table WHERE id < 0)")
+      project(s"i + (SELECT max(i) FROM $table WHERE i < 100)", s"(SELECT max(date) FROM $table)")
+    }
+  }
 }

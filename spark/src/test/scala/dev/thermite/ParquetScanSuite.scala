@@ -71,6 +71,26 @@ class ParquetScanSuite extends ThermiteTestBase {
     checkNative(readAll(path).where("p_str is null").select("p_int", "i"))
   }
 
+  @Test def dynamicPartitionPruning(): Unit = {
+    val fact = tempPath("dpp-fact")
+    spark.range(0, 4000, 1, 1).selectExpr("id", "id % 20 AS part", "id * 3 AS v").write.partitionBy("part").parquet(fact)
+    val dim = tempPath("dpp-dim")
+    spark.range(0, 20).selectExpr("id AS k", "concat('name', id) AS name").write.parquet(dim)
+    spark.read.parquet(fact).createOrReplaceTempView("dpp_fact")
+    spark.read.parquet(dim).createOrReplaceTempView("dpp_dim")
+    for (aqe <- Seq("true", "false")) {
+      withConf("spark.sql.adaptive.enabled" -> aqe) {
+        val df = checkSql("SELECT f.part, count(*), sum(f.v) FROM dpp_fact f JOIN dpp_dim d ON f.part = d.k " +
+          "WHERE d.name IN ('name3', 'name7') GROUP BY f.part")
+        val factScan = planNodes(df).collectFirst {
+          case s: dev.thermite.exec.ThermiteScanExec if s.partitionFilters.exists(_.toString.contains("dynamicpruning")) => s
+        }
+        assertTrue(s"a native fact scan pruned dynamically:\n${df.queryExecution.executedPlan}", factScan.isDefined)
+        assertEquals("files of the 2 selected partitions", 2L, factScan.get.metrics("numFiles").value)
+      }
+    }
+  }
+
   @Test def columnPruningAndReordering(): Unit = {
     val path = TestData.write(spark, tempPath("pruning"))
     checkNative(readAll(path).select("str", "id"))

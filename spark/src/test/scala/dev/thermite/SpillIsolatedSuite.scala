@@ -2,6 +2,7 @@ package dev.thermite
 
 import dev.thermite.exec.{ThermiteHashAggregateExec, ThermiteSortExec}
 import org.apache.spark.sql.SparkSession
+import org.apache.spark.sql.thermite.ThermiteShuffleExchangeExec
 import org.junit.Assert.assertTrue
 import org.junit.Test
 
@@ -27,6 +28,21 @@ class SpillIsolatedSuite extends ThermiteTestBase {
       Seq("ThermiteHashAggregateExec"))
     val spilled = planNodes(df).collect { case a: ThermiteHashAggregateExec => a.metrics("spilledBytes").value }
     assertTrue(s"aggregate spills: $spilled", spilled.sum > 0)
+  }
+
+  @Test def shuffleWriteFlushesWithinSparksBudget(): Unit = {
+    val path = tempPath("shuffle-spill")
+    spark.range(0, 2000000, 1, 2)
+      .selectExpr("id", "concat('v-', cast(id * 31 % 1000003 as string), repeat('s', 40)) as s")
+      .write.parquet(path)
+    // Each map task's input is larger than its share of the budget: the writer hands blocks to
+    // Spark's shuffle early instead of holding them.
+    val df = checkNative(
+      spark.read.parquet(path).repartition(16, org.apache.spark.sql.functions.col("s"))
+        .groupBy("s").agg(org.apache.spark.sql.functions.max("id")),
+      Seq("ThermiteShuffleExchangeExec"))
+    val flushes = planNodes(df).collect { case e: ThermiteShuffleExchangeExec => e.metrics("spillCount").value }
+    assertTrue(s"early flushes: $flushes", flushes.sum > 0)
   }
 
   @Test def sortSpillsWithinSparksBudget(): Unit = {

@@ -9,7 +9,9 @@ import org.apache.spark.TaskContext
 
 import org.apache.spark.rdd.RDD
 import org.apache.spark.sql.catalyst.InternalRow
-import org.apache.spark.sql.execution.{RowToColumnarExec, SparkPlan}
+import org.apache.spark.sql.execution.{RowToColumnarExec, ScalarSubquery, SparkPlan}
+import org.apache.spark.sql.execution.adaptive.{AQEShuffleReadExec, QueryStageExec}
+import org.apache.spark.sql.execution.exchange.ReusedExchangeExec
 import org.apache.spark.sql.execution.metric.{SQLMetric, SQLMetrics}
 import org.apache.spark.sql.thermite.{NativeBatchesReader, RowsToArrowReader}
 import org.apache.spark.sql.types.StructType
@@ -47,7 +49,7 @@ trait ThermiteExec extends SparkPlan {
     "nativeTimeNs" -> SQLMetrics.createNanoTimingMetric(sparkContext, "native time")) ++ extraMetrics
 
   /** This node and its inlined native descendants in pre-order, the order native metrics come in. */
-  private[exec] def nativeNodes: Seq[ThermiteExec] =
+  def nativeNodes: Seq[ThermiteExec] =
     this +: children.collect { case n: ThermiteExec if !n.isInstanceOf[ThermiteBatchSource] => n }.flatMap(_.nativeNodes)
 
   override protected def doExecute(): RDD[InternalRow] =
@@ -65,7 +67,7 @@ trait ThermiteExec extends SparkPlan {
       metrics: Seq[Map[String, SQLMetric]]): RDD[ColumnarBatch] =
     (inputs.scans.toSeq, inputs.jvm.toSeq) match {
       case (Seq(scan), Seq()) => new ThermiteRDD(sparkContext, serializePlan(root), scan.taskInputs(), metrics)
-      case (Seq(), Seq(source: ThermiteBatchSource)) =>
+      case (Seq(), Seq(source)) if ThermiteExec.isBatchSource(source) =>
         val (plan, schema) = (serializePlan(root), source.schema)
         source.executeColumnar().mapPartitions({ batches =>
           val reader = new NativeBatchesReader(NativeBatchIterator.allocator, batches, schema)
@@ -82,9 +84,10 @@ trait ThermiteExec extends SparkPlan {
       root: proto.Operator,
       rows: RDD[InternalRow],
       schema: StructType,
-      metrics: Seq[Map[String, SQLMetric]]): RDD[ColumnarBatch] = {
+      metrics: Seq[Map[String, SQLMetric]],
+      rowsPerBatch: Int = 0): RDD[ColumnarBatch] = {
     val plan = serializePlan(root)
-    val batchSize = ThermiteConf.batchSize(session.sessionState.conf)
+    val batchSize = if (rowsPerBatch > 0) rowsPerBatch else ThermiteConf.batchSize(session.sessionState.conf)
     rows.mapPartitions({ rows =>
       val reader = new RowsToArrowReader(NativeBatchIterator.allocator, rows, schema, batchSize)
       new NativeBatchIterator(plan, ThermiteExec.NoTaskInput, TaskContext.get(), metrics, Seq(reader))
@@ -93,7 +96,9 @@ trait ThermiteExec extends SparkPlan {
 
   private def serializePlan(root: proto.Operator): Array[Byte] = {
     val conf = session.sessionState.conf
-    proto.Plan.newBuilder()
+    val plan = proto.Plan.newBuilder()
+    subqueryValues.foreach(plan.addSubqueries)
+    plan
       .setRoot(root)
       .setSessionTimeZone(conf.sessionLocalTimeZone)
       .setBatchSize(ThermiteConf.batchSize(conf))
@@ -101,9 +106,22 @@ trait ThermiteExec extends SparkPlan {
       .toByteArray
   }
 
+  /**
+   * The values of the scalar subqueries in this native plan. Spark started them when it prepared
+   * the plan; this waits for any still running.
+   */
+  private def subqueryValues: Seq[proto.SubqueryValue] =
+    nativeNodes.flatMap(_.expressions.flatMap(_.collect { case s: ScalarSubquery => s }))
+      .groupBy(_.exprId.id).values.map(_.head).toSeq
+      .map { s =>
+        s.updateResult()
+        val value = SparkTypes.literal(s.eval(), s.dataType).fold(e => throw new IllegalStateException(e), identity)
+        proto.SubqueryValue.newBuilder().setId(s.exprId.id).setValue(value).build()
+      }
+
   /** The child's operator: inlined when native, else a JVM input of its batches or rows. */
   protected def nativeChild(child: SparkPlan, inputs: NativeInputs): proto.Operator = child match {
-    case source: ThermiteBatchSource => jvmInput(source, inputs)
+    case source if ThermiteExec.isBatchSource(source) => jvmInput(source, inputs)
     case n: ThermiteExec => n.nativeOperator(inputs)
     // Spark puts this above row-based children of columnar nodes; Thermite converts rows itself.
     case r: RowToColumnarExec => jvmInput(r.child, inputs)
@@ -122,6 +140,21 @@ trait ThermiteExec extends SparkPlan {
 object ThermiteExec {
   /** The task input of a plan that reads no files. */
   val NoTaskInput: Array[Byte] = proto.TaskInput.getDefaultInstance.toByteArray
+
+  /**
+   * Whether `plan`'s columnar output is Thermite's own Arrow batches, read by a native parent as
+   * an input: a batch source, or AQE's stage, shuffle read or reuse wrapped around one.
+   */
+  def isBatchSource(plan: SparkPlan): Boolean = plan match {
+    case _: ThermiteBatchSource => true
+    case s: QueryStageExec => isBatchSource(s.plan)
+    case r: AQEShuffleReadExec => isBatchSource(r.child)
+    case r: ReusedExchangeExec => isBatchSource(r.child)
+    case _ => false
+  }
+
+  /** A native node inlined into its parent's plan, or a batch source the parent reads. */
+  def isNative(plan: SparkPlan): Boolean = plan.isInstanceOf[ThermiteExec] || isBatchSource(plan)
 }
 
 /**
@@ -133,5 +166,5 @@ trait ThermiteBatchSource extends ThermiteExec {
   override def nativeOperator(inputs: NativeInputs): proto.Operator =
     throw new IllegalStateException(s"$nodeName is read as an input, never inlined")
 
-  override private[exec] def nativeNodes: Seq[ThermiteExec] = Nil
+  override def nativeNodes: Seq[ThermiteExec] = Nil
 }

@@ -4,10 +4,13 @@ import dev.thermite.proto
 
 import org.apache.spark.sql.catalyst.expressions.{Attribute, SortOrder}
 import org.apache.spark.sql.catalyst.plans.physical.Partitioning
-import org.apache.spark.sql.execution.{FilterExec, SparkPlan, UnaryExecNode}
+import org.apache.spark.sql.execution.{FilterExec, ScalarSubquery, SparkPlan, UnaryExecNode}
 
-/** Spark's `FilterExec`, run natively. */
-case class ThermiteFilterExec(original: FilterExec, condition: proto.Expr, child: SparkPlan)
+/**
+ * Spark's `FilterExec`, run natively. `scalarSubqueries` are the condition's scalar subqueries, held
+ * where Spark looks for the subqueries to run before the plan.
+ */
+case class ThermiteFilterExec(original: FilterExec, condition: proto.Expr, scalarSubqueries: Seq[ScalarSubquery], child: SparkPlan)
     extends UnaryExecNode with ThermiteExec {
   override def nodeName: String = "ThermiteFilterExec"
   override def output: Seq[Attribute] = original.output

@@ -5,10 +5,17 @@ import dev.thermite.proto
 
 import org.apache.spark.sql.catalyst.expressions.{Attribute, SortOrder}
 import org.apache.spark.sql.catalyst.plans.physical.Partitioning
-import org.apache.spark.sql.execution.{ProjectExec, SparkPlan, UnaryExecNode}
+import org.apache.spark.sql.execution.{ProjectExec, ScalarSubquery, SparkPlan, UnaryExecNode}
 
-/** Spark's `ProjectExec`, run natively. Partitioning and ordering are what Spark derives. */
-case class ThermiteProjectExec(original: ProjectExec, nativeExpressions: Seq[proto.Expr], child: SparkPlan)
+/**
+ * Spark's `ProjectExec`, run natively. Partitioning and ordering are what Spark derives;
+ * `scalarSubqueries` are the projections' scalar subqueries, where Spark looks for subqueries to run.
+ */
+case class ThermiteProjectExec(
+    original: ProjectExec,
+    nativeExpressions: Seq[proto.Expr],
+    scalarSubqueries: Seq[ScalarSubquery],
+    child: SparkPlan)
     extends UnaryExecNode with ThermiteExec {
   override def nodeName: String = "ThermiteProjectExec"
   override def output: Seq[Attribute] = original.output

@@ -3,9 +3,9 @@ package dev.thermite.exec
 import dev.thermite.proto
 import dev.thermite.serde.SparkTypes
 
-import org.apache.spark.sql.catalyst.expressions.{Attribute, SortOrder}
+import org.apache.spark.sql.catalyst.expressions.{Attribute, Expression, SortOrder}
 import org.apache.spark.sql.catalyst.plans.physical.Partitioning
-import org.apache.spark.sql.execution.{FileSourceScanExec, LeafExecNode}
+import org.apache.spark.sql.execution.{ExecSubqueryExpression, FileSourceScanExec, LeafExecNode}
 import org.apache.spark.sql.execution.datasources.{FilePartition, FileScanRDD}
 import org.apache.spark.sql.execution.metric.{SQLMetric, SQLMetrics}
 
@@ -13,9 +13,12 @@ import org.apache.spark.sql.execution.metric.{SQLMetric, SQLMetrics}
  * Spark's Parquet `FileSourceScanExec`, read natively. Spark still plans the file splits
  * (`inputRDD`, so bucketing, partition pruning and split sizes are Spark's); each task sends
  * only its own splits to native code.
+ *
+ * `partitionFilters` are the scan's, held where Spark (and AQE's planning of dynamic partition
+ * pruning) finds their subqueries; the files are chosen with them once their results are in.
  */
-case class ThermiteScanExec(original: FileSourceScanExec, scan: proto.ParquetScan) extends LeafExecNode
-    with ThermiteExec {
+case class ThermiteScanExec(original: FileSourceScanExec, scan: proto.ParquetScan, partitionFilters: Seq[Expression])
+    extends LeafExecNode with ThermiteExec {
   override def nodeName: String = "ThermiteScanExec"
   override protected def extraMetrics: Map[String, SQLMetric] = Map(
     "numFiles" -> SQLMetrics.createMetric(sparkContext, "number of file splits read"),
@@ -28,7 +31,8 @@ case class ThermiteScanExec(original: FileSourceScanExec, scan: proto.ParquetSca
   override def simpleString(maxFields: Int): String =
     original.simpleString(maxFields).replaceFirst("^(Scan|FileScan)", nodeName)
   override protected def stringArgs: Iterator[Any] = Iterator(original.relation.location, output)
-  override def doCanonicalize(): ThermiteScanExec = copy(original = original.canonicalized.asInstanceOf[FileSourceScanExec])
+  override def doCanonicalize(): ThermiteScanExec =
+    copy(original = original.canonicalized.asInstanceOf[FileSourceScanExec], partitionFilters = Nil)
 
   override def nativeOperator(inputs: NativeInputs): proto.Operator = {
     val index = inputs.scans.size
@@ -36,7 +40,15 @@ case class ThermiteScanExec(original: FileSourceScanExec, scan: proto.ParquetSca
     proto.Operator.newBuilder().setParquetScan(scan.toBuilder.setInputIndex(index)).build()
   }
 
-  private def filePartitions: Seq[FilePartition] = original.inputRDD match {
+  private def filePartitions: Seq[FilePartition] = {
+    partitionFilters.foreach(_.foreach {
+      case s: ExecSubqueryExpression => s.updateResult()
+      case _ =>
+    })
+    selectedFiles
+  }
+
+  private lazy val selectedFiles: Seq[FilePartition] = original.copy(partitionFilters = partitionFilters).inputRDD match {
     case rdd: FileScanRDD => rdd.filePartitions
     case other => throw new IllegalStateException(s"unexpected scan RDD ${other.getClass.getName}")
   }

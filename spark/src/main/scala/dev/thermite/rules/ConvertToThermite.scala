@@ -2,12 +2,14 @@ package dev.thermite.rules
 
 import dev.thermite.{Fallback, NativeLoader, ThermiteConf}
 import dev.thermite.exec.ThermiteExec
+import org.apache.spark.sql.thermite.ThermiteShuffleExchangeExec
 
 import org.apache.spark.internal.Logging
 import org.apache.spark.sql.SparkSession
 import org.apache.spark.sql.catalyst.rules.Rule
 import org.apache.spark.sql.execution._
-import org.apache.spark.sql.execution.adaptive.{AdaptiveSparkPlanExec, QueryStageExec}
+import org.apache.spark.sql.execution.adaptive.{AdaptiveSparkPlanExec, AQEShuffleReadExec, QueryStageExec}
+import org.apache.spark.sql.execution.exchange.ReusedExchangeExec
 
 /**
  * Replaces, bottom-up, each Spark operator that can run natively by its `Thermite*Exec`; every
@@ -31,14 +33,30 @@ case class ConvertToThermite(session: SparkSession) extends Rule[SparkPlan] with
 
   private def convert(node: SparkPlan): SparkPlan = node match {
     case n: ThermiteExec => n
-    case _: AdaptiveSparkPlanExec | _: QueryStageExec | _: ColumnarToRowTransition |
-        _: RowToColumnarTransition | _: WholeStageCodegenExec | _: InputAdapter => node
+    // Plumbing around operators (AQE's stages and shuffle reads, reuse, transitions, codegen).
+    case _: AdaptiveSparkPlanExec | _: QueryStageExec | _: AQEShuffleReadExec | _: ReusedExchangeExec |
+        _: ColumnarToRowTransition | _: RowToColumnarTransition | _: WholeStageCodegenExec | _: InputAdapter => node
     case _ =>
       OperatorSerde.convert(node) match {
         case Right(native) => native
         case Left(why) =>
           Fallback.tag(node, why)
           node
+      }
+  }
+}
+
+/**
+ * Spark puts a row transition below a columnar node that also produces rows (a native shuffle
+ * exchange read by a Spark parent, or planned by AQE as a stage of its own); a native exchange
+ * reads its native input directly.
+ */
+object RemoveTransitionsBelowNativeExchanges extends Rule[SparkPlan] {
+  override def apply(plan: SparkPlan): SparkPlan = plan.transformUp {
+    case e: ThermiteShuffleExchangeExec =>
+      e.child match {
+        case ColumnarToRowExec(native) => e.withNewChildren(Seq(native))
+        case _ => e
       }
   }
 }

@@ -4,10 +4,11 @@ import dev.thermite.exec._
 import dev.thermite.proto
 import dev.thermite.serde.{ExprContext, ExprSerde, SparkTypes}
 
-import org.apache.spark.sql.catalyst.expressions.{Ascending, Attribute, Expression, NullsFirst, PlanExpression, SortOrder}
+import org.apache.spark.sql.catalyst.expressions.{Ascending, Attribute, Expression, NullsFirst, SortOrder}
 import org.apache.spark.sql.execution._
 import org.apache.spark.sql.execution.aggregate.{HashAggregateExec, SortAggregateExec}
 import org.apache.spark.sql.execution.datasources.parquet.ParquetFileFormat
+import org.apache.spark.sql.execution.exchange.ShuffleExchangeExec
 import org.apache.spark.sql.internal.SQLConf
 import org.apache.spark.sql.types.{DoubleType, FloatType, StructField}
 
@@ -31,7 +32,8 @@ object OperatorSerde {
     classOf[TakeOrderedAndProjectExec] -> TakeOrderedConverter,
     classOf[UnionExec] -> UnionConverter,
     classOf[CoalesceExec] -> CoalesceConverter,
-    classOf[CollectLimitExec] -> CollectLimitConverter)
+    classOf[CollectLimitExec] -> CollectLimitConverter,
+    classOf[ShuffleExchangeExec] -> ShuffleExchangeConverter)
 
   def convert(node: SparkPlan): Either[String, ThermiteExec] = converters.get(node.getClass) match {
     case Some(converter) => converter.convert(node)
@@ -44,7 +46,7 @@ object OperatorSerde {
    * back would cost more than the operator saves.
    */
   def nativeChildren(node: SparkPlan): Either[String, Unit] =
-    node.children.find(!_.isInstanceOf[ThermiteExec]) match {
+    node.children.find(!ThermiteExec.isNative(_)) match {
       case Some(child) => Left(s"its input ${child.nodeName} is not native")
       case None => Right(())
     }
@@ -56,7 +58,7 @@ object OperatorSerde {
   def nativeOrRowChildren(node: SparkPlan): Either[String, Unit] = nativeOrRowInputs(node.children)
 
   def nativeOrRowInputs(inputs: Seq[SparkPlan]): Either[String, Unit] =
-    inputs.find(c => !c.isInstanceOf[ThermiteExec] && c.supportsColumnar) match {
+    inputs.find(c => !ThermiteExec.isNative(c) && c.supportsColumnar) match {
       case Some(child) => Left(s"its input ${child.nodeName} produces Spark columnar batches")
       case None =>
         inputs.flatMap(_.output).find(a => !SparkTypes.isSupported(a.dataType)) match {
@@ -64,6 +66,9 @@ object OperatorSerde {
           case None => Right(())
         }
     }
+
+  def scalarSubqueries(exprs: Seq[Expression]): Seq[ScalarSubquery] =
+    exprs.flatMap(_.collect { case s: ScalarSubquery => s })
 
   def exprContext(node: SparkPlan): ExprContext = ExprContext(node.children.flatMap(_.output))
 }
@@ -74,7 +79,7 @@ object FilterConverter extends OperatorConverter {
     for {
       _ <- OperatorSerde.nativeChildren(filter)
       condition <- ExprSerde.convert(filter.condition, OperatorSerde.exprContext(filter))
-    } yield ThermiteFilterExec(filter, condition, filter.child)
+    } yield ThermiteFilterExec(filter, condition, OperatorSerde.scalarSubqueries(Seq(filter.condition)), filter.child)
   }
 }
 
@@ -84,7 +89,7 @@ object ProjectConverter extends OperatorConverter {
     for {
       _ <- OperatorSerde.nativeChildren(project)
       exprs <- ExprSerde.convertAll(project.projectList, OperatorSerde.exprContext(project))
-    } yield ThermiteProjectExec(project, exprs, project.child)
+    } yield ThermiteProjectExec(project, exprs, OperatorSerde.scalarSubqueries(project.projectList), project.child)
   }
 }
 
@@ -186,8 +191,6 @@ object ParquetScanConverter extends OperatorConverter {
       Left(s"file format ${relation.fileFormat} is not supported")
     } else if (scan.output.length != scan.requiredSchema.length + relation.partitionSchema.length) {
       Left("metadata columns are not supported")
-    } else if (scan.partitionFilters.exists(_.exists(_.isInstanceOf[PlanExpression[_]]))) {
-      Left("dynamic partition pruning (a subquery in the partition filters) is not supported yet")
     } else if (nonLocal.isDefined) {
       Left(s"only local files are supported, not ${nonLocal.get}")
     } else {
@@ -200,7 +203,7 @@ object ParquetScanConverter extends OperatorConverter {
           .setPartitionSchema(partitions)
           .setCaseSensitive(SQLConf.get.caseSensitiveAnalysis)
         pruningFilters(scan.dataFilters, dataColumns).foreach(b.addPruningFilters)
-        ThermiteScanExec(scan, b.build())
+        ThermiteScanExec(scan, b.build(), scan.partitionFilters)
       }
     }
   }
@@ -213,6 +216,8 @@ object ParquetScanConverter extends OperatorConverter {
     val ctx = ExprContext(dataColumns)
     filters
       .filterNot(_.references.exists(a => a.dataType == FloatType || a.dataType == DoubleType))
+      // A subquery's value reaches only the plan's own filters.
+      .filterNot(_.exists(_.isInstanceOf[ScalarSubquery]))
       .flatMap(f => ExprSerde.convert(f, ctx).toOption)
   }
 }

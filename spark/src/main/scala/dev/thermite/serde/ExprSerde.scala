@@ -26,6 +26,7 @@ object ExprSerde {
     classOf[AttributeReference] -> Leaves,
     classOf[BoundReference] -> Leaves,
     classOf[Literal] -> Leaves,
+    classOf[org.apache.spark.sql.execution.ScalarSubquery] -> Subqueries,
     classOf[Alias] -> Leaves,
     classOf[Add] -> Arithmetic,
     classOf[Subtract] -> Arithmetic,

@@ -1,6 +1,6 @@
 package org.apache.spark.thermite
 
-import org.apache.spark.{SparkContext, TaskContext}
+import org.apache.spark.{RangePartitioner, SparkContext, TaskContext}
 import org.apache.spark.memory.TaskMemoryManager
 
 /** The few package-private parts of Spark that Thermite needs, in one place. */
@@ -20,5 +20,17 @@ object SparkInternals {
     if (!existing.contains(className)) {
       sc.conf.set(ExtensionsKey, (existing :+ className).mkString(","))
     }
+  }
+
+  /**
+   * The bounds Spark's RangePartitioner sampled, in its ordering. They are private to it; reading
+   * them keeps Spark's own sampling (sample sizes, reweighting of skewed partitions) exact.
+   */
+  def rangeBounds(partitioner: RangePartitioner[_, _]): Array[_] = {
+    val field = classOf[RangePartitioner[_, _]].getDeclaredFields
+      .find(f => f.getName == "rangeBounds" || f.getName.endsWith("$$rangeBounds"))
+      .getOrElse(throw new IllegalStateException("RangePartitioner has no rangeBounds field"))
+    field.setAccessible(true)
+    field.get(partitioner).asInstanceOf[Array[_]]
   }
 }
