@@ -18,10 +18,17 @@ from common import session  # noqa: E402
 def shuffle_written(spark, run):
     """Records and bytes the stages run by `run` wrote to shuffle files."""
     store = spark._jsc.sc().statusStore()
-    before = {s.stageId() for s in store.stageList(None)}
+    jvm, gateway = spark._jvm, spark.sparkContext._gateway
+
+    def stages():
+        empty = jvm.java.util.ArrayList()
+        listed = store.stageList(empty, False, False, gateway.new_array(jvm.double, 0), jvm.java.util.ArrayList())
+        return [listed.apply(i) for i in range(listed.size())]
+
+    before = {s.stageId() for s in stages()}
     run()
     records = written = 0
-    for s in store.stageList(None):
+    for s in stages():
         if s.stageId() not in before:
             records += s.shuffleWriteRecords()
             written += s.shuffleWriteBytes()

@@ -17,35 +17,31 @@ from common import session  # noqa: E402
 
 # Why operators stay in Spark today, as Thermite.fallbackReasons words it (operators left in Spark
 # only because their input is, e.g. "Project: its input BroadcastHashJoin is not native", omitted).
-SHUFFLE = "Exchange: operator Exchange is not supported (nor AQEShuffleRead over it)"
 BROADCAST_JOIN = "BroadcastHashJoin, BroadcastExchange: operator ... is not supported"
-SCALAR_SUBQUERY = "Filter: expression `scalarsubquery` is not supported"
 
 # The one list of queries that are not fully native yet, with why. Remove a query when it becomes
 # native: the suite fails until it is removed.
 KNOWN_FALLBACKS = {
-    "q01": [SHUFFLE],
-    "q02": [SHUFFLE, BROADCAST_JOIN],
-    "q03": [SHUFFLE, BROADCAST_JOIN],
-    "q04": [SHUFFLE, BROADCAST_JOIN],
-    "q05": [SHUFFLE, BROADCAST_JOIN],
-    "q06": [SHUFFLE],
-    "q07": [SHUFFLE, BROADCAST_JOIN],
-    "q08": [SHUFFLE, BROADCAST_JOIN],
-    "q09": [SHUFFLE, BROADCAST_JOIN],
-    "q10": [SHUFFLE, BROADCAST_JOIN],
-    "q11": [SHUFFLE, BROADCAST_JOIN, SCALAR_SUBQUERY],
-    "q12": [SHUFFLE, BROADCAST_JOIN],
-    "q13": [SHUFFLE, BROADCAST_JOIN],
-    "q14": [SHUFFLE, BROADCAST_JOIN],
-    "q15": [SHUFFLE, BROADCAST_JOIN, SCALAR_SUBQUERY],
-    "q16": [SHUFFLE, BROADCAST_JOIN],
-    "q17": [SHUFFLE, BROADCAST_JOIN],
-    "q18": [SHUFFLE, BROADCAST_JOIN],
-    "q19": [SHUFFLE, BROADCAST_JOIN],
-    "q20": [SHUFFLE, BROADCAST_JOIN],
-    "q21": [SHUFFLE, BROADCAST_JOIN],
-    "q22": [SHUFFLE, BROADCAST_JOIN, SCALAR_SUBQUERY],
+    "q02": [BROADCAST_JOIN],
+    "q03": [BROADCAST_JOIN],
+    "q04": [BROADCAST_JOIN],
+    "q05": [BROADCAST_JOIN],
+    "q07": [BROADCAST_JOIN],
+    "q08": [BROADCAST_JOIN],
+    "q09": [BROADCAST_JOIN],
+    "q10": [BROADCAST_JOIN],
+    "q11": [BROADCAST_JOIN],
+    "q12": [BROADCAST_JOIN],
+    "q13": [BROADCAST_JOIN],
+    "q14": [BROADCAST_JOIN],
+    "q15": [BROADCAST_JOIN],
+    "q16": [BROADCAST_JOIN],
+    "q17": [BROADCAST_JOIN],
+    "q18": [BROADCAST_JOIN],
+    "q19": [BROADCAST_JOIN],
+    "q20": [BROADCAST_JOIN],
+    "q21": [BROADCAST_JOIN],
+    "q22": [BROADCAST_JOIN],
 }
 
 SCALE = os.environ.get("TPCH_SCALE", "0.1")

@@ -173,6 +173,9 @@ class ExpressionSuite extends ThermiteTestBase {
       // NULL and empty subqueries.
       where(s"i = (SELECT max(i) FROM $table WHERE id < 0)")
       project(s"i + (SELECT max(i) FROM $table WHERE i < 100)", s"(SELECT max(date) FROM $table)")
+      // Below a native shuffle, in the map side's plan.
+      checkSql(s"SELECT str, count(*) FROM $table WHERE l > (SELECT avg(l) FROM $table) GROUP BY str",
+        Seq("ThermiteFilterExec", "ThermiteShuffleExchangeExec"))
     }
   }
 }

@@ -111,13 +111,17 @@ trait ThermiteExec extends SparkPlan {
    * the plan; this waits for any still running.
    */
   private def subqueryValues: Seq[proto.SubqueryValue] =
-    nativeNodes.flatMap(_.expressions.flatMap(_.collect { case s: ScalarSubquery => s }))
+    inlined(this).flatMap(_.expressions.flatMap(_.collect { case s: ScalarSubquery => s }))
       .groupBy(_.exprId.id).values.map(_.head).toSeq
       .map { s =>
         s.updateResult()
         val value = SparkTypes.literal(s.eval(), s.dataType).fold(e => throw new IllegalStateException(e), identity)
         proto.SubqueryValue.newBuilder().setId(s.exprId.id).setValue(value).build()
       }
+
+  /** `node` and the native descendants whose operators its plan inlines. */
+  private def inlined(node: SparkPlan): Seq[SparkPlan] =
+    node +: node.children.filter(c => c.isInstanceOf[ThermiteExec] && !ThermiteExec.isBatchSource(c)).flatMap(inlined)
 
   /** The child's operator: inlined when native, else a JVM input of its batches or rows. */
   protected def nativeChild(child: SparkPlan, inputs: NativeInputs): proto.Operator = child match {
