@@ -24,6 +24,15 @@ plan = executed_plan(df)
 for node in ("ThermiteScanExec", "ThermiteFilterExec", "ThermiteProjectExec"):
     assert node in plan, f"{node} missing from the plan:\n{plan}"
 assert expected == actual, "answers differ"
+
+# A native shuffle between executor JVMs: blocks written by one executor, fetched by the other.
+grouped = lambda: spark.read.parquet(path).selectExpr("id % 97 AS k", "d", "x").groupBy("k").agg({"d": "sum", "x": "max"})
+spark.conf.set("spark.thermite.enabled", "false")
+expected_groups = sorted(grouped().collect())
+spark.conf.set("spark.thermite.enabled", "true")
+df = grouped()
+assert sorted(df.collect()) == expected_groups, "grouped answers differ"
+assert "ThermiteShuffleExchangeExec" in executed_plan(df), executed_plan(df)
 executors = spark.sparkContext._jsc.sc().getExecutorMemoryStatus().size() - 1
 assert executors == 2, f"expected 2 executors, found {executors}"
 spark.stop()
