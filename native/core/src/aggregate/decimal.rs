@@ -142,6 +142,8 @@ impl OwnAggregate for SparkDecimalAggregate {
 #[derive(Debug)]
 pub struct Groups {
     types: Types,
+    /// 10^sum_precision, the bound every sum stays below (computed once: it is checked per row).
+    sum_limit: u128,
     sums: Vec<i128>,
     counts: Vec<i64>,
     overflowed: Vec<bool>,
@@ -149,7 +151,8 @@ pub struct Groups {
 
 impl Groups {
     fn new(types: Types) -> Self {
-        Groups { types, sums: Vec::new(), counts: Vec::new(), overflowed: Vec::new() }
+        let sum_limit = 10u128.pow(u32::from(types.sum_precision));
+        Groups { types, sum_limit, sums: Vec::new(), counts: Vec::new(), overflowed: Vec::new() }
     }
 
     fn resize(&mut self, groups: usize) {
@@ -162,9 +165,8 @@ impl Groups {
         if self.overflowed[group] {
             return;
         }
-        let precision = self.types.sum_precision;
         match self.sums[group].checked_add(value) {
-            Some(sum) if fits(i256::from_i128(sum), precision) => self.sums[group] = sum,
+            Some(sum) if sum.unsigned_abs() < self.sum_limit => self.sums[group] = sum,
             _ => self.overflowed[group] = true,
         }
     }

@@ -204,6 +204,9 @@ fn decimal(op: ArithmeticOp, left: &ArrayRef, right: &ArrayRef, result_type: &Da
     let (ls, rs) = (*ls, *rs);
     let (l, r) = (left.as_primitive::<Decimal128Type>(), right.as_primitive::<Decimal128Type>());
     let raw_scale = if op == ArithmeticOp::Multiply { ls + rs } else { ls.max(rs) };
+    if let Some(exact) = decimal_without_rounding(op, l, r, (ls, rs, raw_scale), result_type) {
+        return Ok(exact);
+    }
     let (lm, rm) = if op == ArithmeticOp::Multiply {
         (i256::ONE, i256::ONE)
     } else {
@@ -222,6 +225,50 @@ fn decimal(op: ArithmeticOp, left: &ArrayRef, right: &ArrayRef, result_type: &Da
     };
     let raw: Decimal256Array = raw.with_data_type(DataType::Decimal256(DECIMAL256_MAX_PRECISION, raw_scale));
     Ok(cast_with_options(&raw, result_type, &CastOptions { safe: true, ..Default::default() })?)
+}
+
+/// The common case in 128 bits: the result keeps the exact scale (no rounding), so each value is
+/// exact or, beyond the result's precision, NULL. None when the slow path must decide: a
+/// rounding result type, another operation, or an operand whose rescaling overflows i128 (the
+/// sum could still fit).
+fn decimal_without_rounding(
+    op: ArithmeticOp,
+    l: &PrimitiveArray<Decimal128Type>,
+    r: &PrimitiveArray<Decimal128Type>,
+    (ls, rs, raw_scale): (i8, i8, i8),
+    result_type: &DataType,
+) -> Option<ArrayRef> {
+    let DataType::Decimal128(precision, scale) = *result_type else { return None };
+    if scale != raw_scale || !matches!(op, ArithmeticOp::Add | ArithmeticOp::Subtract | ArithmeticOp::Multiply) {
+        return None;
+    }
+    let limit = 10u128.checked_pow(u32::from(precision))?;
+    let rescale = |a: &PrimitiveArray<Decimal128Type>, from: i8| -> Option<Vec<i128>> {
+        let m = 10i128.checked_pow(u32::try_from(raw_scale - from).ok()?)?;
+        a.values().iter().map(|v| v.checked_mul(m)).collect()
+    };
+    let (a, b) = if op == ArithmeticOp::Multiply {
+        (l.values().to_vec(), r.values().to_vec())
+    } else {
+        (rescale(l, ls)?, rescale(r, rs)?)
+    };
+    // A product beyond i128 is beyond 10^38 too: NULL, as Spark's overflow.
+    let results: Vec<Option<i128>> = a
+        .iter()
+        .zip(&b)
+        .map(|(&x, &y)| {
+            let v = match op {
+                ArithmeticOp::Add => x.checked_add(y),
+                ArithmeticOp::Subtract => x.checked_sub(y),
+                _ => x.checked_mul(y),
+            };
+            v.filter(|v| v.unsigned_abs() < limit)
+        })
+        .collect();
+    let fits = NullBuffer::new(BooleanBuffer::from_iter(results.iter().map(Option::is_some)));
+    let nulls = NullBuffer::union(NullBuffer::union(l.nulls(), r.nulls()).as_ref(), Some(&fits));
+    let values: ScalarBuffer<i128> = results.into_iter().map(Option::unwrap_or_default).collect();
+    Some(Arc::new(PrimitiveArray::<Decimal128Type>::new(values, nulls).with_data_type(result_type.clone())))
 }
 
 fn decimal_divide(left: &ArrayRef, right: &ArrayRef, result_type: &DataType) -> DfResult<ArrayRef> {
