@@ -14,9 +14,10 @@ use datafusion::logical_expr::{ColumnarValue, ScalarUDF};
 use datafusion::physical_expr::{PhysicalExpr, ScalarFunctionExpr};
 use datafusion::physical_expr::expressions::Literal;
 use datafusion_comet_spark_expr::{
-    create_negate_expr, spark_ceil, spark_floor, spark_isnan, spark_make_decimal, spark_murmur3_hash,
+    create_negate_expr, spark_ceil, spark_floor, spark_isnan, spark_make_decimal,
     spark_unscaled_value, spark_xxhash64,
 };
+use datafusion_comet_spark_expr::hash_funcs::murmur3::{create_murmur3_hashes, spark_compatible_murmur3_hash};
 
 use super::kernel::{Kernel, KernelExpr};
 use super::{math, strings, type_of};
@@ -163,6 +164,45 @@ fn literal_int(arg: &Arc<dyn PhysicalExpr>) -> Result<i32> {
     }
 }
 
+/// Spark's `hash` of the arguments, column after column. Decimals wider than 18 digits hash the
+/// bytes of their unscaled `BigInteger` (`toByteArray`), which Comet's kernel does not; the other
+/// types go through it.
+fn murmur3(args: &[ArrayRef], rows: usize) -> DfResult<ArrayRef> {
+    let mut hashes = vec![SPARK_HASH_SEED as u32; rows];
+    for arg in args {
+        match arg.data_type() {
+            DataType::Decimal128(precision, _) if *precision > 18 => {
+                let values = arg.as_primitive::<Decimal128Type>();
+                for (i, hash) in hashes.iter_mut().enumerate() {
+                    if values.is_valid(i) {
+                        *hash = spark_compatible_murmur3_hash(big_integer_bytes(values.value(i)), *hash);
+                    }
+                }
+            }
+            _ => {
+                create_murmur3_hashes(std::slice::from_ref(arg), &mut hashes)?;
+            }
+        }
+    }
+    Ok(Arc::new(Int32Array::from_iter_values(hashes.into_iter().map(|h| h as i32))))
+}
+
+/// Java's `BigInteger.toByteArray`: big-endian two's complement in the fewest bytes that keep the
+/// sign.
+fn big_integer_bytes(v: i128) -> Vec<u8> {
+    let bytes = v.to_be_bytes();
+    let mut start = 0;
+    while start < bytes.len() - 1 {
+        let (b, next_high) = (bytes[start], bytes[start + 1] & 0x80);
+        if (b == 0x00 && next_high == 0) || (b == 0xff && next_high != 0) {
+            start += 1;
+        } else {
+            break;
+        }
+    }
+    bytes[start..].to_vec()
+}
+
 /// Seed of Spark's `hash` and `xxhash64` (and of its hash partitioning).
 const SPARK_HASH_SEED: i32 = 42;
 
@@ -192,11 +232,7 @@ impl Kernel for Kind {
     fn evaluate(&self, args: &[ArrayRef], rows: usize, result_type: &DataType) -> DfResult<ArrayRef> {
         let values = || args.iter().map(|a| ColumnarValue::Array(Arc::clone(a))).collect::<Vec<_>>();
         Ok(match *self {
-            Kind::Murmur3 => {
-                let mut values = values();
-                values.push(ColumnarValue::Scalar(ScalarValue::Int32(Some(SPARK_HASH_SEED))));
-                spark_murmur3_hash(&values)?.into_array(rows)?
-            }
+            Kind::Murmur3 => murmur3(args, rows)?,
             Kind::XxHash64 => {
                 let mut values = values();
                 values.push(ColumnarValue::Scalar(ScalarValue::Int64(Some(SPARK_HASH_SEED as i64))));
@@ -286,6 +322,25 @@ fn substring(strings: &StringArray, positions: &Int32Array, lengths: &Int32Array
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn big_integer_bytes_are_javas() {
+        // BigInteger.valueOf(v).toByteArray() for each v.
+        let cases: [(i128, &[u8]); 8] = [
+            (0, &[0x00]),
+            (127, &[0x7f]),
+            (128, &[0x00, 0x80]),
+            (-1, &[0xff]),
+            (-128, &[0x80]),
+            (-129, &[0xff, 0x7f]),
+            (65535, &[0x00, 0xff, 0xff]),
+            (i128::MIN, &[0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]),
+        ];
+        for (v, bytes) in cases {
+            assert_eq!(big_integer_bytes(v), bytes, "{v}");
+        }
+    }
+
     use super::*;
 
     #[test]

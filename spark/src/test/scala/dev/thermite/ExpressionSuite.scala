@@ -140,8 +140,12 @@ class ExpressionSuite extends ThermiteTestBase {
   @Test def hashesAreSparksBitForBit(): Unit = {
     for (c <- TestData.schema.fieldNames.filterNot(Set("dec30", "dec38"))) project(s"hash($c)", s"xxhash64($c)")
     project("hash(i, str, d, dec15)", "xxhash64(l, date, ts, bool)", "hash(null)", "hash(b, s, f, bin, ntz)")
-    // Decimals wider than 18 digits hash through Spark's BigInteger bytes: they stay in Spark.
-    val df = checkSql(s"SELECT hash(dec38) FROM $table", Seq("ThermiteScanExec"))
+    // Decimals wider than 18 digits hash through Spark's BigInteger bytes (1 to 16 of them).
+    project("hash(dec30)", "hash(dec38)", "hash(dec38, str, dec30)",
+      "hash(cast(id * 982451653 - 200000000000 AS decimal(30, 4)))",
+      "hash(cast(l AS decimal(38, 0)) * 1000, -cast(i AS decimal(20, 0)))")
+    // xxhash64 of those stays in Spark.
+    val df = checkSql(s"SELECT xxhash64(dec38) FROM $table", Seq("ThermiteScanExec"))
     assertTrue(Thermite.explainFallback(df).contains("decimal(38,0)"))
   }
 

@@ -99,11 +99,9 @@ class ShuffleSuite extends ThermiteTestBase {
     assertTrue(s"fallback reasons: $reasons", reasons.exists(_.contains("not native")))
   }
 
-  @Test def wideDecimalKeysStayOnSparksShuffle(): Unit = {
-    // Spark hashes a decimal wider than 18 digits through its BigInteger bytes; not native yet.
-    val df = checkNative(spark.table(table).repartition(4, col("dec38")).where("id > 3"), Seq("ThermiteScanExec"))
-    assertTrue(exchanges(df).isEmpty)
-    assertTrue(Thermite.explainFallback(df), Thermite.explainFallback(df).contains("decimal(38,0)"))
+  @Test def wideDecimalKeysHashAsSparks(): Unit = {
+    val t = spark.table(table).selectExpr("id", "dec38", "dec30", "cast(id * 982451653 - 200000000000 AS decimal(30, 4)) AS w")
+    Seq(Seq("dec38"), Seq("dec30", "w"), Seq("w")).foreach(keys => checkPartitionIds(t.repartition(5, keys.map(col): _*)))
   }
 
   @Test def disabledShuffleIsSparks(): Unit = withConf(ThermiteConf.ShuffleEnabled -> "false") {

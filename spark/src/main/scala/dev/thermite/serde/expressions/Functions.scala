@@ -48,11 +48,12 @@ object Functions extends ExprConverter {
   }
 
   /**
-   * Spark hashes a decimal wider than 18 digits through its unscaled BigInteger's bytes, which
-   * the native kernel does not reproduce: those stay in Spark.
+   * Spark hashes a decimal wider than 18 digits through its unscaled BigInteger's bytes; the
+   * native `hash` does too, `xxhash64` does not yet: there, those stay in Spark.
    */
   private def hash(name: String, args: Seq[Expression], ctx: ExprContext): Either[String, proto.Expr] =
-    args.find(a => a.dataType.isInstanceOf[DecimalType] && a.dataType.asInstanceOf[DecimalType].precision > 18) match {
+    args.find(a => name == "xxhash64" && a.dataType.isInstanceOf[DecimalType] &&
+      a.dataType.asInstanceOf[DecimalType].precision > 18) match {
       case Some(a) => Left(s"`$name` of ${a.dataType.catalogString} is not supported")
       case None => function(name, args, ctx)
     }
