@@ -5,8 +5,6 @@ import scala.collection.mutable.ArrayBuffer
 import dev.thermite.{proto, ThermiteConf}
 import dev.thermite.serde.SparkTypes
 
-import org.apache.spark.TaskContext
-
 import org.apache.spark.rdd.RDD
 import org.apache.spark.sql.catalyst.InternalRow
 import org.apache.spark.sql.execution.{RowToColumnarExec, SparkPlan}
@@ -48,7 +46,11 @@ trait ThermiteExec extends SparkPlan {
 
   /** This node and its inlined native descendants in pre-order, the order native metrics come in. */
   private[exec] def nativeNodes: Seq[ThermiteExec] =
-    this +: children.collect { case n: ThermiteExec if !n.isInstanceOf[ThermiteBatchSource] => n }.flatMap(_.nativeNodes)
+    this +: nativeInputOrder.collect { case n: ThermiteExec if !n.isInstanceOf[ThermiteBatchSource] => n }
+      .flatMap(_.nativeNodes)
+
+  /** The children in the order the native plan has its inputs (a hash join may swap them). */
+  protected def nativeInputOrder: Seq[SparkPlan] = children
 
   override protected def doExecute(): RDD[InternalRow] =
     throw new IllegalStateException(s"$nodeName produces columnar batches only")
@@ -58,24 +60,24 @@ trait ThermiteExec extends SparkPlan {
     executeNative(nativeOperator(inputs), inputs, nativeNodes.map(_.metrics))
   }
 
-  /** Runs `root` once per partition of its one input (a scan's splits, or a JVM input's partitions). */
+  /**
+   * Runs `root` once per partition of its inputs, which are co-partitioned (one scan or JVM input,
+   * or a join's two sides): task i reads split i of each scan and partition i of each JVM input.
+   */
   protected def executeNative(
       root: proto.Operator,
       inputs: NativeInputs,
-      metrics: Seq[Map[String, SQLMetric]]): RDD[ColumnarBatch] =
-    (inputs.scans.toSeq, inputs.jvm.toSeq) match {
-      case (Seq(scan), Seq()) => new ThermiteRDD(sparkContext, serializePlan(root), scan.taskInputs(), metrics)
-      case (Seq(), Seq(source: ThermiteBatchSource)) =>
-        val (plan, schema) = (serializePlan(root), source.schema)
-        source.executeColumnar().mapPartitions({ batches =>
-          val reader = new NativeBatchesReader(NativeBatchIterator.allocator, batches, schema)
-          new NativeBatchIterator(plan, ThermiteExec.NoTaskInput, TaskContext.get(), metrics, Seq(reader))
-        }, preservesPartitioning = true)
-      case (Seq(), Seq(child)) => executeNativeOverRows(root, child.execute(), child.schema, metrics)
-      case (scans, jvm) =>
-        throw new IllegalStateException(
-          s"$nodeName: a native plan reads one scan or one Spark operator, not ${scans.size} and ${jvm.size}")
+      metrics: Seq[Map[String, SQLMetric]]): RDD[ColumnarBatch] = {
+    val batchSize = ThermiteConf.batchSize(session.sessionState.conf)
+    val jvm = inputs.jvm.toSeq.map {
+      case source: ThermiteBatchSource =>
+        val schema = source.schema
+        PartitionedInput(source.executeColumnar(), batches =>
+          new NativeBatchesReader(NativeBatchIterator.allocator, batches.asInstanceOf[Iterator[ColumnarBatch]], schema))
+      case plan => rowsInput(plan.execute(), plan.schema, batchSize)
     }
+    new ThermiteRDD(sparkContext, serializePlan(root), inputs.scans.toSeq.map(_.taskInputs()), jvm, metrics)
+  }
 
   /** Runs `root`, whose one input is JVM input 0, over each partition of `rows`. */
   protected def executeNativeOverRows(
@@ -83,13 +85,13 @@ trait ThermiteExec extends SparkPlan {
       rows: RDD[InternalRow],
       schema: StructType,
       metrics: Seq[Map[String, SQLMetric]]): RDD[ColumnarBatch] = {
-    val plan = serializePlan(root)
-    val batchSize = ThermiteConf.batchSize(session.sessionState.conf)
-    rows.mapPartitions({ rows =>
-      val reader = new RowsToArrowReader(NativeBatchIterator.allocator, rows, schema, batchSize)
-      new NativeBatchIterator(plan, ThermiteExec.NoTaskInput, TaskContext.get(), metrics, Seq(reader))
-    }, preservesPartitioning = true)
+    val input = rowsInput(rows, schema, ThermiteConf.batchSize(session.sessionState.conf))
+    new ThermiteRDD(sparkContext, serializePlan(root), Nil, Seq(input), metrics)
   }
+
+  private def rowsInput(rows: RDD[InternalRow], schema: StructType, batchSize: Int): PartitionedInput =
+    PartitionedInput(rows, rows =>
+      new RowsToArrowReader(NativeBatchIterator.allocator, rows.asInstanceOf[Iterator[InternalRow]], schema, batchSize))
 
   private def serializePlan(root: proto.Operator): Array[Byte] = {
     val conf = session.sessionState.conf

@@ -8,6 +8,7 @@ import org.apache.spark.sql.catalyst.expressions.{Ascending, Attribute, Expressi
 import org.apache.spark.sql.execution._
 import org.apache.spark.sql.execution.aggregate.{HashAggregateExec, SortAggregateExec}
 import org.apache.spark.sql.execution.datasources.parquet.ParquetFileFormat
+import org.apache.spark.sql.execution.joins.{ShuffledHashJoinExec, SortMergeJoinExec}
 import org.apache.spark.sql.internal.SQLConf
 import org.apache.spark.sql.types.{DoubleType, FloatType, StructField}
 
@@ -31,7 +32,9 @@ object OperatorSerde {
     classOf[TakeOrderedAndProjectExec] -> TakeOrderedConverter,
     classOf[UnionExec] -> UnionConverter,
     classOf[CoalesceExec] -> CoalesceConverter,
-    classOf[CollectLimitExec] -> CollectLimitConverter)
+    classOf[CollectLimitExec] -> CollectLimitConverter,
+    classOf[ShuffledHashJoinExec] -> JoinConverter,
+    classOf[SortMergeJoinExec] -> JoinConverter)
 
   def convert(node: SparkPlan): Either[String, ThermiteExec] = converters.get(node.getClass) match {
     case Some(converter) => converter.convert(node)

@@ -1,0 +1,76 @@
+package dev.thermite.rules
+
+import dev.thermite.exec.{ThermiteExec, ThermiteShuffledHashJoinExec, ThermiteSortMergeJoinExec}
+import dev.thermite.proto
+import dev.thermite.serde.{ExprContext, ExprSerde, SparkTypes}
+
+import org.apache.spark.sql.catalyst.expressions.Expression
+import org.apache.spark.sql.catalyst.optimizer.BuildLeft
+import org.apache.spark.sql.catalyst.plans._
+import org.apache.spark.sql.execution.SparkPlan
+import org.apache.spark.sql.execution.joins.{ShuffledHashJoinExec, SortMergeJoinExec}
+import org.apache.spark.sql.types.{BinaryType, DoubleType, FloatType}
+
+/**
+ * Spark's equi-joins over co-partitioned inputs: `ShuffledHashJoinExec` (either build side) and
+ * `SortMergeJoinExec`, of every join type Spark plans them with, with an extra condition. Keys
+ * come as Spark planned them: `<=>` already rewritten into non-null keys, floating point keys
+ * already normalized (NaN and -0.0).
+ */
+object JoinConverter extends OperatorConverter {
+  override def convert(node: SparkPlan): Either[String, ThermiteExec] = node match {
+    case j: ShuffledHashJoinExec =>
+      joinProto(j.leftKeys, j.rightKeys, j.joinType, j.condition, j.left, j.right, proto.Join.Strategy.HASH)
+        .map(b => ThermiteShuffledHashJoinExec(j, b.setBuildLeft(j.buildSide == BuildLeft).build(), j.left, j.right))
+    case j: SortMergeJoinExec =>
+      for {
+        _ <- j.leftKeys.find(k => Seq(FloatType, DoubleType, BinaryType).contains(k.dataType)) match {
+          case Some(k) => Left(s"a sort-merge join on a ${k.dataType.catalogString} key is not supported")
+          case None => Right(())
+        }
+        b <- joinProto(j.leftKeys, j.rightKeys, j.joinType, j.condition, j.left, j.right, proto.Join.Strategy.SORT_MERGE)
+      } yield ThermiteSortMergeJoinExec(j, b.build(), j.left, j.right)
+  }
+
+  private def joinProto(
+      leftKeys: Seq[Expression],
+      rightKeys: Seq[Expression],
+      joinType: JoinType,
+      condition: Option[Expression],
+      left: SparkPlan,
+      right: SparkPlan,
+      strategy: proto.Join.Strategy): Either[String, proto.Join.Builder] =
+    for {
+      _ <- OperatorSerde.nativeOrRowInputs(Seq(left, right))
+      nativeType <- joinTypeProto(joinType)
+      _ <- if (leftKeys.isEmpty) Left("a join without equality keys is not supported") else Right(())
+      _ <- leftKeys.find(k => !SparkTypes.isSupported(k.dataType)) match {
+        case Some(k) => Left(s"join key of type ${k.dataType.catalogString} is not supported")
+        case None => Right(())
+      }
+      nativeLeftKeys <- ExprSerde.convertAll(leftKeys, ExprContext(left.output))
+      nativeRightKeys <- ExprSerde.convertAll(rightKeys, ExprContext(right.output))
+      nativeCondition <- condition match {
+        case Some(c) => ExprSerde.convert(c, ExprContext(left.output ++ right.output)).map(Some(_))
+        case None => Right(None)
+      }
+    } yield {
+      val b = proto.Join.newBuilder().setType(nativeType).setStrategy(strategy)
+      nativeLeftKeys.foreach(b.addLeftKeys)
+      nativeRightKeys.foreach(b.addRightKeys)
+      nativeCondition.foreach(b.setCondition)
+      b
+    }
+
+  private def joinTypeProto(joinType: JoinType): Either[String, proto.Join.Type] = joinType match {
+    // With equality keys, a cross join is an inner join.
+    case Inner | Cross => Right(proto.Join.Type.INNER)
+    case LeftOuter => Right(proto.Join.Type.LEFT_OUTER)
+    case RightOuter => Right(proto.Join.Type.RIGHT_OUTER)
+    case FullOuter => Right(proto.Join.Type.FULL_OUTER)
+    case LeftSemi => Right(proto.Join.Type.LEFT_SEMI)
+    case LeftAnti => Right(proto.Join.Type.LEFT_ANTI)
+    case ExistenceJoin(_) => Right(proto.Join.Type.EXISTENCE)
+    case other => Left(s"join type $other is not supported")
+  }
+}

@@ -1,0 +1,113 @@
+package dev.thermite
+
+import org.junit.Test
+
+/**
+ * Shuffled hash joins (build left and right) and sort-merge joins, Thermite off vs on: every join
+ * type, NULL keys, an empty side, an extra condition, keys of several types and `<=>`, with AQE
+ * on and off. Broadcasts are off so Spark plans the shuffled joins the hints ask for.
+ */
+class JoinSuite extends ThermiteTestBase {
+  private lazy val tables: (String, String) = {
+    spark.read.parquet(TestData.write(spark, tempPath("join_left"), n = 300, files = 3)).createOrReplaceTempView("jl")
+    spark.read.parquet(TestData.write(spark, tempPath("join_right"), n = 120, files = 2)).createOrReplaceTempView("jr")
+    ("jl", "jr")
+  }
+
+  private val HashBuildRight = ("SHUFFLE_HASH(r)", "ThermiteShuffledHashJoinExec")
+  private val HashBuildLeft = ("SHUFFLE_HASH(l)", "ThermiteShuffledHashJoinExec")
+  private val SortMerge = ("SHUFFLE_MERGE(l)", "ThermiteSortMergeJoinExec")
+
+  private val outerTypes = Seq("INNER", "LEFT OUTER", "RIGHT OUTER", "FULL OUTER")
+  private val semiTypes = Seq("LEFT SEMI", "LEFT ANTI")
+
+  private def shuffled(f: => Unit): Unit = for (aqe <- Seq("true", "false")) {
+    withConf("spark.sql.adaptive.enabled" -> aqe, "spark.sql.autoBroadcastJoinThreshold" -> "-1")(f)
+  }
+
+  /** The join of `jl l` and `r` (a table or subquery) on `on`, of every type, with `strategy`. */
+  private def everyType(strategy: (String, String), right: String, on: String): Unit = {
+    val (l, r) = tables
+    val (hint, node) = strategy
+    for (t <- outerTypes) {
+      checkSql(s"SELECT /*+ $hint */ l.id, l.i, l.str, r.id, r.dec15, r.date FROM $l l $t JOIN $right r ON $on", Seq(node))
+    }
+    for (t <- semiTypes) {
+      checkSql(s"SELECT /*+ $hint */ l.id, l.str, l.d FROM $l l $t JOIN $right r ON $on", Seq(node))
+    }
+  }
+
+  @Test def hashJoinBuildRight(): Unit = shuffled {
+    everyType(HashBuildRight, "jr", "l.i = r.i")
+  }
+
+  @Test def hashJoinBuildLeft(): Unit = shuffled {
+    // Spark builds left only for the types it can.
+    val (l, _) = tables
+    for (t <- Seq("INNER", "RIGHT OUTER")) {
+      checkSql(s"SELECT /*+ SHUFFLE_HASH(l) */ l.id, l.b, r.id, r.str FROM $l l $t JOIN jr r ON l.i = r.i",
+        Seq("ThermiteShuffledHashJoinExec"))
+    }
+  }
+
+  @Test def sortMergeJoin(): Unit = shuffled {
+    everyType(SortMerge, "jr", "l.i = r.i")
+  }
+
+  @Test def extraCondition(): Unit = shuffled {
+    for (s <- Seq(HashBuildRight, SortMerge)) {
+      everyType(s, "jr", "l.i = r.i AND l.l > r.l AND (l.str IS NULL OR r.str < l.str)")
+    }
+  }
+
+  @Test def anEmptySide(): Unit = shuffled {
+    for (s <- Seq(HashBuildRight, SortMerge)) {
+      everyType(s, "(SELECT * FROM jr WHERE id < 0)", "l.i = r.i")
+      val (hint, node) = s
+      checkSql(s"SELECT /*+ $hint */ l.id, r.id FROM (SELECT * FROM jl WHERE id < 0) l FULL OUTER JOIN jr r " +
+        "ON l.i = r.i", Seq(node))
+    }
+  }
+
+  @Test def keysOfManyTypes(): Unit = shuffled {
+    for (s <- Seq(HashBuildRight, SortMerge); key <- Seq("dec15", "dec38", "str", "date", "ts", "ntz", "l", "b")) {
+      val (hint, node) = s
+      checkSql(s"SELECT /*+ $hint */ l.id, r.id FROM jl l LEFT OUTER JOIN jr r ON l.$key = r.$key", Seq(node))
+    }
+    for (s <- Seq(HashBuildRight, SortMerge)) {
+      everyType(s, "jr", "l.b = r.b AND l.str = r.str AND l.dec5 = r.dec5")
+    }
+  }
+
+  @Test def floatingPointAndBinaryKeysHash(): Unit = shuffled {
+    // NaN joins NaN and -0.0 joins 0.0, as Spark normalizes its keys.
+    for (key <- Seq("f", "d", "bin")) {
+      checkSql(s"SELECT /*+ SHUFFLE_HASH(r) */ l.id, r.id, l.$key FROM jl l FULL OUTER JOIN jr r ON l.$key = r.$key",
+        Seq("ThermiteShuffledHashJoinExec"))
+    }
+  }
+
+  @Test def nullSafeEquality(): Unit = shuffled {
+    for (s <- Seq(HashBuildRight, SortMerge)) {
+      everyType(s, "jr", "l.str <=> r.str")
+      everyType(s, "jr", "l.i <=> r.i AND l.date <=> r.date")
+    }
+  }
+
+  @Test def existenceJoin(): Unit = shuffled {
+    checkSql("SELECT id, str FROM jl WHERE EXISTS (SELECT 1 FROM jr WHERE jr.i = jl.i AND jr.l < jl.l) OR jl.b > 0",
+      Seq("ThermiteSortMergeJoinExec"))
+    checkSql("SELECT id, str FROM jl WHERE jl.i IN (SELECT i FROM jr WHERE jr.b = jl.b) OR jl.b IS NULL",
+      Seq("ThermiteSortMergeJoinExec"))
+  }
+
+  @Test def nativeOperatorsAboveAJoin(): Unit = shuffled {
+    checkSql("SELECT /*+ SHUFFLE_HASH(r) */ l.str, count(*), sum(r.l) FROM jl l JOIN jr r ON l.i = r.i GROUP BY l.str",
+      Seq("ThermiteShuffledHashJoinExec", "ThermiteHashAggregateExec"))
+    checkOrdered("SELECT /*+ SHUFFLE_MERGE(l) */ l.id, r.id FROM jl l JOIN jr r ON l.s = r.s ORDER BY l.id, r.id",
+      Seq("ThermiteSortMergeJoinExec", "ThermiteSortExec"))
+    // Three tables: a join reading another join.
+    checkSql("SELECT /*+ SHUFFLE_MERGE(a, b), SHUFFLE_HASH(c) */ a.id, b.id, c.id FROM jl a JOIN jr b ON a.i = b.i " +
+      "JOIN jr c ON b.str = c.str", Seq("ThermiteSortMergeJoinExec", "ThermiteShuffledHashJoinExec"))
+  }
+}
