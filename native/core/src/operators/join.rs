@@ -6,7 +6,9 @@ use std::sync::Arc;
 use arrow::compute::SortOptions;
 use arrow::datatypes::{DataType, Field, Schema};
 use datafusion::common::{JoinSide, JoinType, NullEquality};
-use datafusion::physical_expr::expressions::CastExpr;
+use datafusion::common::ScalarValue;
+use datafusion::physical_expr::expressions::{CastExpr, Column, Literal};
+use datafusion::physical_plan::projection::ProjectionExec;
 use datafusion::physical_expr::PhysicalExpr;
 use datafusion::physical_plan::joins::utils::{ColumnIndex, JoinFilter};
 use datafusion::physical_plan::joins::{HashJoinExec, PartitionMode, SortMergeJoinExec};
@@ -45,7 +47,10 @@ pub fn build(
             let filter = join_filter(join, &left_schema, &right_schema, JoinSide::Left, ctx)?;
             // Spark sorts both sides ascending, nulls first, for its merge join.
             let sort_options = vec![SortOptions { descending: false, nulls_first: true }; on.len()];
-            let exec = SortMergeJoinExec::try_new(
+            let (left_width, right_width) = (left_schema.fields().len(), right_schema.fields().len());
+            let padding = if filter.is_some() { left_width.max(right_width) } else { 0 };
+            let (left, right) = (padded(left, padding)?, padded(right, padding)?);
+            let exec: Arc<dyn ExecutionPlan> = Arc::new(SortMergeJoinExec::try_new(
                 left,
                 right,
                 on,
@@ -53,8 +58,21 @@ pub fn build(
                 join_type,
                 sort_options,
                 NullEquality::NullEqualsNothing,
-            )?;
-            Ok(Arc::new(exec))
+            )?);
+            if padding == 0 {
+                return Ok(exec);
+            }
+            let keep: Vec<usize> = match join_type {
+                JoinType::LeftSemi | JoinType::LeftAnti => (0..left_width).collect(),
+                JoinType::LeftMark => (0..left_width).chain([padding]).collect(),
+                _ => (0..left_width).chain(padding..padding + right_width).collect(),
+            };
+            let schema = exec.schema();
+            let columns = keep
+                .into_iter()
+                .map(|i| (Arc::new(Column::new(schema.field(i).name(), i)) as Arc<dyn PhysicalExpr>, format!("col_{i}")))
+                .collect();
+            Ok(Arc::new(ProjectionExec::try_new(columns, exec)?))
         }
         Strategy::Hash if join.build_left => {
             let filter = join_filter(join, &left_schema, &right_schema, JoinSide::Left, ctx)?;
@@ -143,6 +161,26 @@ fn join_filter(
         .collect();
     let expr = build_expr(condition, &schema, ctx)?;
     Ok(Some(JoinFilter::new(expr, indices, schema)))
+}
+
+/// `input` widened to `width` columns with NULL ones. DataFusion 49's sort-merge join, when a
+/// filter leaves outer rows unmatched, takes the streamed side's columns by the other side's
+/// width: with both sides equally wide it takes the right ones.
+fn padded(input: Arc<dyn ExecutionPlan>, width: usize) -> Result<Arc<dyn ExecutionPlan>> {
+    let schema = input.schema();
+    if schema.fields().len() >= width {
+        return Ok(input);
+    }
+    let mut columns: Vec<(Arc<dyn PhysicalExpr>, String)> = schema
+        .fields()
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (Arc::new(Column::new(f.name(), i)) as Arc<dyn PhysicalExpr>, format!("col_{i}")))
+        .collect();
+    for i in schema.fields().len()..width {
+        columns.push((Arc::new(Literal::new(ScalarValue::Boolean(None))), format!("col_{i}")));
+    }
+    Ok(Arc::new(ProjectionExec::try_new(columns, input)?))
 }
 
 /// A sort-merge key in a type DataFusion's merge compares: time-zoned timestamps by their

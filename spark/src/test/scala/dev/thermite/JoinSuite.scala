@@ -60,7 +60,9 @@ class JoinSuite extends ThermiteTestBase {
     }
   }
 
-  @Test def anEmptySide(): Unit = shuffled {
+  // With AQE on, Spark drops a join with an empty side.
+  @Test def anEmptySide(): Unit = withConf("spark.sql.adaptive.enabled" -> "false",
+      "spark.sql.autoBroadcastJoinThreshold" -> "-1") {
     for (s <- Seq(HashBuildRight, SortMerge)) {
       everyType(s, "(SELECT * FROM jr WHERE id < 0)", "l.i = r.i")
       val (hint, node) = s
@@ -70,12 +72,16 @@ class JoinSuite extends ThermiteTestBase {
   }
 
   @Test def keysOfManyTypes(): Unit = shuffled {
-    for (s <- Seq(HashBuildRight, SortMerge); key <- Seq("dec15", "dec38", "str", "date", "ts", "ntz", "l", "b")) {
+    for (s <- Seq(HashBuildRight, SortMerge); key <- Seq("dec15", "dec38", "str", "ts", "ntz", "l", "b")) {
       val (hint, node) = s
       checkSql(s"SELECT /*+ $hint */ l.id, r.id FROM jl l LEFT OUTER JOIN jr r ON l.$key = r.$key", Seq(node))
     }
     for (s <- Seq(HashBuildRight, SortMerge)) {
       everyType(s, "jr", "l.b = r.b AND l.str = r.str AND l.dec5 = r.dec5")
+      // The tables' dates are all NULL: keys derived from them.
+      val (hint, node) = s
+      checkSql(s"SELECT /*+ $hint */ l.id, r.id, l.k FROM (SELECT id, date_add(DATE'2020-02-27', i % 4) AS k FROM jl) l " +
+        "FULL OUTER JOIN (SELECT id, date_add(coalesce(date, DATE'2020-02-28'), b) AS k FROM jr) r ON l.k = r.k", Seq(node))
     }
   }
 
@@ -104,7 +110,7 @@ class JoinSuite extends ThermiteTestBase {
   @Test def nativeOperatorsAboveAJoin(): Unit = shuffled {
     checkSql("SELECT /*+ SHUFFLE_HASH(r) */ l.str, count(*), sum(r.l) FROM jl l JOIN jr r ON l.i = r.i GROUP BY l.str",
       Seq("ThermiteShuffledHashJoinExec", "ThermiteHashAggregateExec"))
-    checkOrdered("SELECT /*+ SHUFFLE_MERGE(l) */ l.id, r.id FROM jl l JOIN jr r ON l.s = r.s ORDER BY l.id, r.id",
+    checkOrdered(spark.sql("SELECT /*+ SHUFFLE_MERGE(l) */ l.id, r.id FROM jl l JOIN jr r ON l.s = r.s ORDER BY l.id, r.id"),
       Seq("ThermiteSortMergeJoinExec", "ThermiteSortExec"))
     // Three tables: a join reading another join.
     checkSql("SELECT /*+ SHUFFLE_MERGE(a, b), SHUFFLE_HASH(c) */ a.id, b.id, c.id FROM jl a JOIN jr b ON a.i = b.i " +
