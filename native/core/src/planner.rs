@@ -98,6 +98,7 @@ pub fn build_plan(op: &proto::Operator, ctx: &PlannerContext) -> Result<Arc<dyn 
             let name = match join.strategy() {
                 proto::join::Strategy::Hash => "ThermiteShuffledHashJoinExec",
                 proto::join::Strategy::SortMerge => "ThermiteSortMergeJoinExec",
+                proto::join::Strategy::BroadcastHash => "ThermiteBroadcastHashJoinExec",
             };
             Ok(OperatorContextExec::wrap(name, crate::operators::join::build(join, left, right, &ctx.expr)?))
         }

@@ -74,12 +74,12 @@ pub fn build(
                 .collect();
             Ok(Arc::new(ProjectionExec::try_new(columns, exec)?))
         }
-        Strategy::Hash if join.build_left => {
+        Strategy::Hash | Strategy::BroadcastHash if join.build_left => {
             let filter = join_filter(join, &left_schema, &right_schema, JoinSide::Left, ctx)?;
             let on = left_keys.into_iter().zip(right_keys).collect();
-            hash_join(left, right, on, filter, join_type, None, PartitionMode::Partitioned)
+            hash_join(left, right, on, filter, join_type, None)
         }
-        Strategy::Hash => {
+        Strategy::Hash | Strategy::BroadcastHash => {
             // DataFusion builds from its left input: Spark's right side goes there, and the
             // output columns are put back in Spark's order.
             let filter = join_filter(join, &left_schema, &right_schema, JoinSide::Right, ctx)?;
@@ -91,7 +91,7 @@ pub fn build(
                 }
                 _ => None,
             };
-            hash_join(right, left, on, filter, join_type.swap(), projection, PartitionMode::Partitioned)
+            hash_join(right, left, on, filter, join_type.swap(), projection)
         }
     }
 }
@@ -103,7 +103,6 @@ fn hash_join(
     filter: Option<JoinFilter>,
     join_type: JoinType,
     projection: Option<Vec<usize>>,
-    mode: PartitionMode,
 ) -> Result<Arc<dyn ExecutionPlan>> {
     let exec = HashJoinExec::try_new(
         build,
@@ -112,7 +111,8 @@ fn hash_join(
         filter,
         &join_type,
         projection,
-        mode,
+        // One partition per task: the build side, shuffled or broadcast, is the task's own input.
+        PartitionMode::Partitioned,
         NullEquality::NullEqualsNothing,
     )?;
     Ok(Arc::new(exec))
@@ -175,10 +175,11 @@ fn padded(input: Arc<dyn ExecutionPlan>, width: usize) -> Result<Arc<dyn Executi
         .fields()
         .iter()
         .enumerate()
-        .map(|(i, f)| (Arc::new(Column::new(f.name(), i)) as Arc<dyn PhysicalExpr>, format!("col_{i}")))
+        .map(|(i, f)| (Arc::new(Column::new(f.name(), i)) as Arc<dyn PhysicalExpr>, f.name().clone()))
         .collect();
+    // The join finds its key columns by name: the input's names stay.
     for i in schema.fields().len()..width {
-        columns.push((Arc::new(Literal::new(ScalarValue::Boolean(None))), format!("col_{i}")));
+        columns.push((Arc::new(Literal::new(ScalarValue::Boolean(None))), format!("thermite_padding_{i}")));
     }
     Ok(Arc::new(ProjectionExec::try_new(columns, input)?))
 }

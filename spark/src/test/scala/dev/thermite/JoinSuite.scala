@@ -1,5 +1,7 @@
 package dev.thermite
 
+import org.apache.spark.sql.DataFrame
+import org.junit.Assert.assertTrue
 import org.junit.Test
 
 /**
@@ -115,5 +117,49 @@ class JoinSuite extends ThermiteTestBase {
     // Three tables: a join reading another join.
     checkSql("SELECT /*+ SHUFFLE_MERGE(a, b), SHUFFLE_HASH(c) */ a.id, b.id, c.id FROM jl a JOIN jr b ON a.i = b.i " +
       "JOIN jr c ON b.str = c.str", Seq("ThermiteSortMergeJoinExec", "ThermiteShuffledHashJoinExec"))
+  }
+
+  private def broadcast(f: => Unit): Unit = for (aqe <- Seq("true", "false")) {
+    withConf("spark.sql.adaptive.enabled" -> aqe, "spark.sql.autoBroadcastJoinThreshold" -> "10MB")(f)
+  }
+
+  private val Broadcast = Seq("ThermiteBroadcastHashJoinExec", "ThermiteBroadcastExchangeExec")
+
+  @Test def broadcastHashJoin(): Unit = broadcast {
+    for (t <- Seq("INNER", "LEFT OUTER"); on <- Seq("l.i = r.i", "l.i = r.i AND l.l > r.l", "l.str <=> r.str")) {
+      checkSql(s"SELECT /*+ BROADCAST(r) */ l.id, l.str, r.id, r.dec15 FROM jl l $t JOIN jr r ON $on", Broadcast)
+    }
+    for (t <- semiTypes; on <- Seq("l.i = r.i", "l.i = r.i AND l.l > r.l")) {
+      checkSql(s"SELECT /*+ BROADCAST(r) */ l.id, l.str FROM jl l $t JOIN jr r ON $on", Broadcast)
+    }
+    for (t <- Seq("INNER", "RIGHT OUTER")) {
+      checkSql(s"SELECT /*+ BROADCAST(l) */ l.id, r.id, r.str FROM jl l $t JOIN jr r ON l.dec15 = r.dec15 AND l.b = r.b",
+        Broadcast)
+    }
+    // An empty build side, string and decimal keys, an existence join.
+    checkSql("SELECT /*+ BROADCAST(r) */ l.id, r.id FROM jl l LEFT OUTER JOIN (SELECT * FROM jr WHERE id < 0) r " +
+      "ON l.str = r.str", Broadcast)
+    checkSql("SELECT id, str FROM jl WHERE EXISTS (SELECT 1 FROM jr WHERE jr.dec38 = jl.dec38) OR jl.b > 0", Broadcast)
+  }
+
+  @Test def sparkReadsANativeBroadcast(): Unit = broadcast {
+    // The join stays in Spark (`initcap` in its condition) and reads the native broadcast as its hashed relation.
+    val df = checkSql("SELECT /*+ BROADCAST(r) */ l.id, r.id FROM jl l JOIN jr r ON l.i = r.i AND initcap(l.str) <> r.str",
+      Seq("ThermiteBroadcastExchangeExec"))
+    assertTrue(planNodes(df).exists(_.nodeName == "BroadcastHashJoin"))
+    checkSql("SELECT /*+ BROADCAST(r) */ l.id, l.str FROM jl l LEFT SEMI JOIN jr r ON l.l = r.l AND initcap(l.str) <> r.str",
+      Seq("ThermiteBroadcastExchangeExec"))
+    // NOT IN: Spark's null-aware anti join and its broadcast stay in Spark.
+    checkSql("SELECT id FROM jl WHERE i NOT IN (SELECT i FROM jr WHERE b > 0)")
+  }
+
+  @Test def reusedBroadcast(): Unit = broadcast {
+    val sql = "WITH s AS (SELECT i, str FROM jr WHERE b > 0) " +
+      "SELECT /*+ BROADCAST(x) */ a.id, x.str FROM jl a JOIN s x ON a.i = x.i " +
+      "UNION ALL SELECT /*+ BROADCAST(y) */ b.id, y.str FROM jl b JOIN s y ON b.i = y.i"
+    val reused = (df: DataFrame) => { df.collect(); planNodes(df).exists(_.nodeName == "ReusedExchange") }
+    val sparkReuses = withConf(ThermiteConf.Enabled -> "false")(reused(spark.sql(sql)))
+    val df = checkSql(sql, Broadcast)
+    if (sparkReuses) assertTrue(df.queryExecution.executedPlan.toString, reused(df))
   }
 }

@@ -9,6 +9,7 @@ import org.apache.spark.rdd.RDD
 import org.apache.spark.sql.catalyst.InternalRow
 import org.apache.spark.sql.execution.{RowToColumnarExec, SparkPlan}
 import org.apache.spark.sql.execution.metric.{SQLMetric, SQLMetrics}
+import org.apache.spark.sql.execution.thermite.ThermiteBroadcastRelation
 import org.apache.spark.sql.thermite.{NativeBatchesReader, RowsToArrowReader}
 import org.apache.spark.sql.types.StructType
 import org.apache.spark.sql.vectorized.ColumnarBatch
@@ -17,7 +18,10 @@ import org.apache.spark.sql.vectorized.ColumnarBatch
 class NativeInputs {
   /** Scans, whose file splits each task receives. */
   val scans: ArrayBuffer[ThermiteScanExec] = ArrayBuffer.empty
-  /** Spark operators whose rows, or native sources whose batches, each task streams to native code. */
+  /**
+   * Spark operators whose rows, native sources whose batches (each task streams its partition to
+   * native code), or native broadcasts (each task reads them whole).
+   */
   val jvm: ArrayBuffer[SparkPlan] = ArrayBuffer.empty
 }
 
@@ -70,6 +74,8 @@ trait ThermiteExec extends SparkPlan {
       metrics: Seq[Map[String, SQLMetric]]): RDD[ColumnarBatch] = {
     val batchSize = ThermiteConf.batchSize(session.sessionState.conf)
     val jvm = inputs.jvm.toSeq.map {
+      case broadcast @ ThermiteBroadcastExchangeExec(_) =>
+        BroadcastInput(broadcast.executeBroadcast[ThermiteBroadcastRelation](), broadcast.schema)
       case source: ThermiteBatchSource =>
         val schema = source.schema
         PartitionedInput(source.executeColumnar(), batches =>
@@ -105,6 +111,8 @@ trait ThermiteExec extends SparkPlan {
 
   /** The child's operator: inlined when native, else a JVM input of its batches or rows. */
   protected def nativeChild(child: SparkPlan, inputs: NativeInputs): proto.Operator = child match {
+    case ThermiteBroadcastExchangeExec(broadcast) => jvmInput(broadcast, inputs)
+    case RowToColumnarExec(ThermiteBroadcastExchangeExec(broadcast)) => jvmInput(broadcast, inputs)
     case source: ThermiteBatchSource => jvmInput(source, inputs)
     case n: ThermiteExec => n.nativeOperator(inputs)
     // Spark puts this above row-based children of columnar nodes; Thermite converts rows itself.

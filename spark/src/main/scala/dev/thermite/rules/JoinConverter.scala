@@ -1,6 +1,6 @@
 package dev.thermite.rules
 
-import dev.thermite.exec.{ThermiteExec, ThermiteShuffledHashJoinExec, ThermiteSortMergeJoinExec}
+import dev.thermite.exec._
 import dev.thermite.proto
 import dev.thermite.serde.{ExprContext, ExprSerde, SparkTypes}
 
@@ -8,12 +8,14 @@ import org.apache.spark.sql.catalyst.expressions.Expression
 import org.apache.spark.sql.catalyst.optimizer.BuildLeft
 import org.apache.spark.sql.catalyst.plans._
 import org.apache.spark.sql.execution.SparkPlan
-import org.apache.spark.sql.execution.joins.{ShuffledHashJoinExec, SortMergeJoinExec}
+import org.apache.spark.sql.execution.exchange.BroadcastExchangeExec
+import org.apache.spark.sql.execution.joins.{BroadcastHashJoinExec, HashedRelationBroadcastMode, ShuffledHashJoinExec, SortMergeJoinExec}
 import org.apache.spark.sql.types.{BinaryType, DoubleType, FloatType}
 
 /**
- * Spark's equi-joins over co-partitioned inputs: `ShuffledHashJoinExec` (either build side) and
- * `SortMergeJoinExec`, of every join type Spark plans them with, with an extra condition. Keys
+ * Spark's equi-joins: `ShuffledHashJoinExec` (either build side), `SortMergeJoinExec` and
+ * `BroadcastHashJoinExec` over a native broadcast, of every join type Spark plans them with (not
+ * the null-aware anti join of NOT IN), with an extra condition. Keys
  * come as Spark planned them: `<=>` already rewritten into non-null keys, floating point keys
  * already normalized (NaN and -0.0).
  */
@@ -22,6 +24,17 @@ object JoinConverter extends OperatorConverter {
     case j: ShuffledHashJoinExec =>
       joinProto(j.leftKeys, j.rightKeys, j.joinType, j.condition, j.left, j.right, proto.Join.Strategy.HASH)
         .map(b => ThermiteShuffledHashJoinExec(j, b.setBuildLeft(j.buildSide == BuildLeft).build(), j.left, j.right))
+    case j: BroadcastHashJoinExec =>
+      val build = if (j.buildSide == BuildLeft) j.left else j.right
+      for {
+        _ <- if (j.isNullAwareAntiJoin) Left("a null-aware anti join (NOT IN) is not supported") else Right(())
+        _ <- build match {
+          case ThermiteBroadcastExchangeExec(_) => Right(())
+          case other => Left(s"its broadcast ${other.nodeName} is not native")
+        }
+        b <- joinProto(j.leftKeys, j.rightKeys, j.joinType, j.condition, j.left, j.right,
+          proto.Join.Strategy.BROADCAST_HASH)
+      } yield ThermiteBroadcastHashJoinExec(j, b.setBuildLeft(j.buildSide == BuildLeft).build(), j.left, j.right)
     case j: SortMergeJoinExec =>
       for {
         _ <- j.leftKeys.find(k => Seq(FloatType, DoubleType, BinaryType).contains(k.dataType)) match {
@@ -72,5 +85,21 @@ object JoinConverter extends OperatorConverter {
     case LeftAnti => Right(proto.Join.Type.LEFT_ANTI)
     case ExistenceJoin(_) => Right(proto.Join.Type.EXISTENCE)
     case other => Left(s"join type $other is not supported")
+  }
+}
+
+/**
+ * A hash join's broadcast over a native input. Spark's null-aware anti join checks its relation
+ * for Spark's own empty and all-NULL-keys relations by identity: that broadcast stays in Spark.
+ */
+object BroadcastExchangeConverter extends OperatorConverter {
+  override def convert(node: SparkPlan): Either[String, ThermiteExec] = {
+    val exchange = node.asInstanceOf[BroadcastExchangeExec]
+    exchange.mode match {
+      case mode: HashedRelationBroadcastMode if !mode.isNullAware =>
+        OperatorSerde.nativeChildren(exchange).map(_ => ThermiteBroadcastExchangeExec(mode, exchange.child))
+      case mode: HashedRelationBroadcastMode => Left("the broadcast of a null-aware anti join (NOT IN) stays in Spark")
+      case other => Left(s"broadcast mode $other is not supported")
+    }
   }
 }

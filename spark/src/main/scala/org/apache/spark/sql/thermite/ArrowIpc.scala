@@ -71,7 +71,11 @@ object ArrowIpc {
   }
 }
 
-/** The batches of IPC streams (a broadcast build side) as one JVM input of a native plan. */
+/**
+ * The batches of IPC streams (a broadcast build side) as one JVM input of a native plan. Values
+ * are copied into fresh buffers: a stream's buffers lie at 8-byte offsets of its messages, and
+ * native code needs 16-byte aligned decimals.
+ */
 class IpcBatchesReader(allocator: BufferAllocator, streams: Seq[Array[Byte]], schema: StructType)
     extends JvmInputReader(allocator, schema) {
   private val pending = streams.filter(_.nonEmpty).iterator
@@ -83,10 +87,14 @@ class IpcBatchesReader(allocator: BufferAllocator, streams: Seq[Array[Byte]], sc
       if (current.loadNextBatch()) {
         val source = current.getVectorSchemaRoot
         val root = getVectorSchemaRoot
+        root.clear()
+        val rows = source.getRowCount
         source.getFieldVectors.asScala.zip(root.getFieldVectors.asScala).foreach { case (s, t) =>
-          s.makeTransferPair(t).transfer()
+          val copy = s.makeTransferPair(t)
+          (0 until rows).foreach(i => copy.copyValueSafe(i, i))
+          t.setValueCount(rows)
         }
-        root.setRowCount(source.getRowCount)
+        root.setRowCount(rows)
         return true
       }
       current.close()
