@@ -56,6 +56,19 @@ trait ThermiteExec extends SparkPlan {
   /** The children in the order the native plan has its inputs (a hash join may swap them). */
   protected def nativeInputOrder: Seq[SparkPlan] = children
 
+  /**
+   * As Spark's own node would canonicalize: the Spark node a Thermite node keeps (its `original`)
+   * carries expression ids, so it is canonicalized too. Equal subtrees then match, and Spark
+   * reuses their exchanges and query stages.
+   */
+  override def doCanonicalize(): SparkPlan = {
+    val args = productIterator.map {
+      case p: SparkPlan if !children.exists(_ eq p) => p.canonicalized
+      case other => other.asInstanceOf[AnyRef]
+    }.toArray
+    makeCopy(args).withNewChildren(children.map(_.canonicalized))
+  }
+
   override protected def doExecute(): RDD[InternalRow] =
     throw new IllegalStateException(s"$nodeName produces columnar batches only")
 

@@ -2,9 +2,11 @@ package org.apache.spark.sql.execution.thermite
 
 import dev.thermite.exec.NativeBatchIterator
 
+import org.apache.spark.sql.catalyst.InternalRow
+import org.apache.spark.sql.catalyst.expressions.{Cast, GenericInternalRow}
 import org.apache.spark.sql.execution.joins.{HashedRelation, HashedRelationBroadcastMode}
 import org.apache.spark.sql.thermite.ArrowIpc
-import org.apache.spark.sql.types.StructType
+import org.apache.spark.sql.types.{ByteType, IntegerType, LongType, ShortType, StructType}
 
 /**
  * What a native broadcast exchange broadcasts: the build side's rows as Arrow IPC streams (one per
@@ -31,6 +33,27 @@ class ThermiteBroadcastRelation private (
       built = mode.transform(rows.iterator, Some(rows.size.toLong))
     }
     built
+  }
+
+  /**
+   * Spark's pruning subqueries read keys in the join keys' own types, unless the relation is of
+   * Spark's long-keyed class, which this one is not: a key Spark widened to a long for that class
+   * (its cast, unlike a user's, has no time zone) is narrowed back.
+   */
+  override def keys(): Iterator[InternalRow] = {
+    val narrow: Option[Long => Any] = mode.key match {
+      case Seq(c: Cast) if c.dataType == LongType && c.timeZoneId.isEmpty => c.child.dataType match {
+        case IntegerType => Some(_.toInt)
+        case ShortType => Some(_.toShort)
+        case ByteType => Some(_.toByte)
+        case _ => None
+      }
+      case _ => None
+    }
+    narrow match {
+      case Some(f) => hashed().keys().map(key => new GenericInternalRow(Array[Any](f(key.getLong(0)))))
+      case None => hashed().keys()
+    }
   }
 
   // Spark's generated join code declares the copy with the broadcast value's own class.
