@@ -176,7 +176,8 @@ class JoinSuite extends ThermiteTestBase {
     TestData.frame(spark, 300).write.partitionBy("s").parquet(path)
     spark.read.parquet(path).createOrReplaceTempView("jp")
     // The scan with a pruning subquery stays in Spark; the subquery and the join read the native broadcast.
-    val df = checkSql("SELECT p.id, p.str, r.id FROM jp p JOIN jr r ON p.s = r.s WHERE r.id < 30",
+    val (_, right) = tables
+    val df = checkSql(s"SELECT p.id, p.str, r.id FROM jp p JOIN $right r ON p.s = r.s WHERE r.id < 30",
       Seq("ThermiteBroadcastExchangeExec"))
     assertTrue(df.queryExecution.executedPlan.toString, df.queryExecution.executedPlan.toString.contains("dynamicpruning"))
   }

@@ -142,11 +142,6 @@ trait ThermiteExec extends SparkPlan {
   }
 }
 
-object ThermiteExec {
-  /** The task input of a plan that reads no files. */
-  val NoTaskInput: Array[Byte] = proto.TaskInput.getDefaultInstance.toByteArray
-}
-
 /**
  * A native node whose batches come from an RDD of its own (a union, a coalesce, a gather to one
  * partition) rather than from one native plan: a native parent reads its batches as an input

@@ -38,11 +38,12 @@ class ThermiteBroadcastRelation private (
   /**
    * Spark's pruning subqueries read keys in the join keys' own types, unless the relation is of
    * Spark's long-keyed class, which this one is not: a key Spark widened to a long for that class
-   * (its cast, unlike a user's, has no time zone) is narrowed back.
+   * is narrowed back. (A join key the user cast to a long reads as its narrower type too: a
+   * pruning subquery on it fails rather than prunes wrongly.)
    */
   override def keys(): Iterator[InternalRow] = {
     val narrow: Option[Long => Any] = mode.key match {
-      case Seq(c: Cast) if c.dataType == LongType && c.timeZoneId.isEmpty => c.child.dataType match {
+      case Seq(c: Cast) if c.dataType == LongType => c.child.dataType match {
         case IntegerType => Some(_.toInt)
         case ShortType => Some(_.toShort)
         case ByteType => Some(_.toByte)
