@@ -105,6 +105,16 @@ pub fn build_plan(op: &proto::Operator, ctx: &PlannerContext) -> Result<Arc<dyn 
             let coalesced = CoalesceBatchesExec::new(Arc::new(exec), ctx.batch_size);
             Ok(OperatorContextExec::wrap("ThermiteShuffleExchangeExec", Arc::new(coalesced)))
         }
+        Kind::Join(join) => {
+            let left = build_plan(required(&join.left, "a join's left input")?, ctx)?;
+            let right = build_plan(required(&join.right, "a join's right input")?, ctx)?;
+            let name = match join.strategy() {
+                proto::join::Strategy::Hash => "ThermiteShuffledHashJoinExec",
+                proto::join::Strategy::SortMerge => "ThermiteSortMergeJoinExec",
+                proto::join::Strategy::BroadcastHash => "ThermiteBroadcastHashJoinExec",
+            };
+            Ok(OperatorContextExec::wrap(name, crate::operators::join::build(join, left, right, &ctx.expr)?))
+        }
         Kind::Project(project) => {
             let input = build_plan(required(&project.input, "a project input")?, ctx)?;
             let exec = ProjectionExec::try_new(projection(&project.expressions, &input.schema(), &ctx.expr)?, input)?;

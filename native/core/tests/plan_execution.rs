@@ -272,3 +272,57 @@ fn shuffle_write_sends_rows_to_their_range_in_readable_blocks() {
     assert_eq!(ids[1], (100..=1999).collect::<Vec<_>>());
     assert_eq!(ids[2], (2000..5000).collect::<Vec<_>>());
 }
+
+/// A left outer join with a condition of two scans of one task (ids 0..100 and 0..50), by hash
+/// and by sort-merge, the right side narrower: every left row once, 25 of them matched.
+#[test]
+fn outer_joins_of_two_scans_with_a_condition() {
+    use proto::binary::Op;
+    let dir = temp_dir();
+    let (left_path, right_path) = (dir.join("left.parquet"), dir.join("right.parquet"));
+    let (left_size, right_size) = (write_file(&left_path, 100), write_file(&right_path, 50));
+    let split = |path: &std::path::Path, size: u64| proto::ScanInput {
+        files: vec![proto::FileSplit {
+            path: path.display().to_string(),
+            start: 0,
+            length: size as i64,
+            file_size: size as i64,
+            partition_values: vec![],
+        }],
+    };
+    let input =
+        proto::TaskInput { scans: vec![split(&left_path, left_size), split(&right_path, right_size)] }.encode_to_vec();
+    let scan_of = |index: u32| {
+        let mut op = scan(false, false, vec![]);
+        if let Some(operator::Kind::ParquetScan(s)) = &mut op.kind {
+            s.input_index = index;
+        }
+        op
+    };
+    let right = proto::Operator {
+        kind: Some(operator::Kind::Project(Box::new(proto::Project {
+            input: Some(Box::new(scan_of(1))),
+            expressions: vec![column(0)],
+        }))),
+    };
+    for strategy in [proto::join::Strategy::Hash, proto::join::Strategy::SortMerge] {
+        let join = proto::Operator {
+            kind: Some(operator::Kind::Join(Box::new(proto::Join {
+                left: Some(Box::new(scan_of(0))),
+                right: Some(Box::new(right.clone())),
+                r#type: proto::join::Type::LeftOuter as i32,
+                strategy: strategy as i32,
+                left_keys: vec![column(0)],
+                right_keys: vec![column(0)],
+                build_left: false,
+                // left.id + right.id < 50: ids below 25 match.
+                condition: Some(binary(Op::Lt, binary(Op::Add, column(0), column(3), Some(Kind::Long)), long(50), None)),
+            }))),
+        };
+        let batches = run(join, &input).unwrap();
+        assert_eq!(batches[0].num_columns(), 4, "{strategy:?}");
+        let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
+        let matched: usize = batches.iter().map(|b| b.num_rows() - b.column(3).null_count()).sum();
+        assert_eq!((rows, matched), (100, 25), "{strategy:?}");
+    }
+}

@@ -2,6 +2,7 @@
 //! Spark's error reporting.
 
 pub mod expand;
+pub mod join;
 pub mod jvm_input;
 pub mod operator_context;
 pub mod parquet_scan;

@@ -5,14 +5,13 @@ import scala.collection.mutable.ArrayBuffer
 import dev.thermite.{proto, ThermiteConf}
 import dev.thermite.serde.SparkTypes
 
-import org.apache.spark.TaskContext
-
 import org.apache.spark.rdd.RDD
 import org.apache.spark.sql.catalyst.InternalRow
 import org.apache.spark.sql.execution.{RowToColumnarExec, ScalarSubquery, SparkPlan}
 import org.apache.spark.sql.execution.adaptive.{AQEShuffleReadExec, QueryStageExec}
 import org.apache.spark.sql.execution.exchange.ReusedExchangeExec
 import org.apache.spark.sql.execution.metric.{SQLMetric, SQLMetrics}
+import org.apache.spark.sql.execution.thermite.ThermiteBroadcastRelation
 import org.apache.spark.sql.thermite.{NativeBatchesReader, RowsToArrowReader}
 import org.apache.spark.sql.types.StructType
 import org.apache.spark.sql.vectorized.ColumnarBatch
@@ -21,7 +20,10 @@ import org.apache.spark.sql.vectorized.ColumnarBatch
 class NativeInputs {
   /** Scans, whose file splits each task receives. */
   val scans: ArrayBuffer[ThermiteScanExec] = ArrayBuffer.empty
-  /** Spark operators whose rows, or native sources whose batches, each task streams to native code. */
+  /**
+   * Spark operators whose rows, native sources whose batches (each task streams its partition to
+   * native code), or native broadcasts (each task reads them whole).
+   */
   val jvm: ArrayBuffer[SparkPlan] = ArrayBuffer.empty
 }
 
@@ -50,7 +52,24 @@ trait ThermiteExec extends SparkPlan {
 
   /** This node and its inlined native descendants in pre-order, the order native metrics come in. */
   def nativeNodes: Seq[ThermiteExec] =
-    this +: children.collect { case n: ThermiteExec if !n.isInstanceOf[ThermiteBatchSource] => n }.flatMap(_.nativeNodes)
+    this +: nativeInputOrder.collect { case n: ThermiteExec if !n.isInstanceOf[ThermiteBatchSource] => n }
+      .flatMap(_.nativeNodes)
+
+  /** The children in the order the native plan has its inputs (a hash join may swap them). */
+  protected def nativeInputOrder: Seq[SparkPlan] = children
+
+  /**
+   * As Spark's own node would canonicalize: the Spark node a Thermite node keeps (its `original`)
+   * carries expression ids, so it is canonicalized too. Equal subtrees then match, and Spark
+   * reuses their exchanges and query stages.
+   */
+  override def doCanonicalize(): SparkPlan = {
+    val args = productIterator.map {
+      case p: SparkPlan if !children.exists(_ eq p) => p.canonicalized
+      case other => other.asInstanceOf[AnyRef]
+    }.toArray
+    makeCopy(args).withNewChildren(children.map(_.canonicalized))
+  }
 
   override protected def doExecute(): RDD[InternalRow] =
     throw new IllegalStateException(s"$nodeName produces columnar batches only")
@@ -60,24 +79,26 @@ trait ThermiteExec extends SparkPlan {
     executeNative(nativeOperator(inputs), inputs, nativeNodes.map(_.metrics))
   }
 
-  /** Runs `root` once per partition of its one input (a scan's splits, or a JVM input's partitions). */
+  /**
+   * Runs `root` once per partition of its inputs, which are co-partitioned (one scan or JVM input,
+   * or a join's two sides): task i reads split i of each scan and partition i of each JVM input.
+   */
   protected def executeNative(
       root: proto.Operator,
       inputs: NativeInputs,
-      metrics: Seq[Map[String, SQLMetric]]): RDD[ColumnarBatch] =
-    (inputs.scans.toSeq, inputs.jvm.toSeq) match {
-      case (Seq(scan), Seq()) => new ThermiteRDD(sparkContext, serializePlan(root), scan.taskInputs(), metrics)
-      case (Seq(), Seq(source)) if ThermiteExec.isBatchSource(source) =>
-        val (plan, schema) = (serializePlan(root), source.schema)
-        source.executeColumnar().mapPartitions({ batches =>
-          val reader = new NativeBatchesReader(NativeBatchIterator.allocator, batches, schema)
-          new NativeBatchIterator(plan, ThermiteExec.NoTaskInput, TaskContext.get(), metrics, Seq(reader))
-        }, preservesPartitioning = true)
-      case (Seq(), Seq(child)) => executeNativeOverRows(root, child.execute(), child.schema, metrics)
-      case (scans, jvm) =>
-        throw new IllegalStateException(
-          s"$nodeName: a native plan reads one scan or one Spark operator, not ${scans.size} and ${jvm.size}")
+      metrics: Seq[Map[String, SQLMetric]]): RDD[ColumnarBatch] = {
+    val batchSize = ThermiteConf.batchSize(session.sessionState.conf)
+    val jvm = inputs.jvm.toSeq.map {
+      case broadcast @ ThermiteBroadcastExchangeExec(_) =>
+        BroadcastInput(broadcast.executeBroadcast[ThermiteBroadcastRelation](), broadcast.schema)
+      case source if ThermiteExec.isBatchSource(source) =>
+        val schema = source.schema
+        PartitionedInput(source.executeColumnar(), batches =>
+          new NativeBatchesReader(NativeBatchIterator.allocator, batches.asInstanceOf[Iterator[ColumnarBatch]], schema))
+      case plan => rowsInput(plan.execute(), plan.schema, batchSize)
     }
+    new ThermiteRDD(sparkContext, serializePlan(root), inputs.scans.toSeq.map(_.taskInputs()), jvm, metrics)
+  }
 
   /** Runs `root`, whose one input is JVM input 0, over each partition of `rows`. */
   protected def executeNativeOverRows(
@@ -86,13 +107,13 @@ trait ThermiteExec extends SparkPlan {
       schema: StructType,
       metrics: Seq[Map[String, SQLMetric]],
       rowsPerBatch: Int = 0): RDD[ColumnarBatch] = {
-    val plan = serializePlan(root)
     val batchSize = if (rowsPerBatch > 0) rowsPerBatch else ThermiteConf.batchSize(session.sessionState.conf)
-    rows.mapPartitions({ rows =>
-      val reader = new RowsToArrowReader(NativeBatchIterator.allocator, rows, schema, batchSize)
-      new NativeBatchIterator(plan, ThermiteExec.NoTaskInput, TaskContext.get(), metrics, Seq(reader))
-    }, preservesPartitioning = true)
+    new ThermiteRDD(sparkContext, serializePlan(root), Nil, Seq(rowsInput(rows, schema, batchSize)), metrics)
   }
+
+  private def rowsInput(rows: RDD[InternalRow], schema: StructType, batchSize: Int): PartitionedInput =
+    PartitionedInput(rows, rows =>
+      new RowsToArrowReader(NativeBatchIterator.allocator, rows.asInstanceOf[Iterator[InternalRow]], schema, batchSize))
 
   private def serializePlan(root: proto.Operator): Array[Byte] = {
     val conf = session.sessionState.conf
@@ -125,6 +146,8 @@ trait ThermiteExec extends SparkPlan {
 
   /** The child's operator: inlined when native, else a JVM input of its batches or rows. */
   protected def nativeChild(child: SparkPlan, inputs: NativeInputs): proto.Operator = child match {
+    case ThermiteBroadcastExchangeExec(broadcast) => jvmInput(broadcast, inputs)
+    case RowToColumnarExec(ThermiteBroadcastExchangeExec(broadcast)) => jvmInput(broadcast, inputs)
     case source if ThermiteExec.isBatchSource(source) => jvmInput(source, inputs)
     case n: ThermiteExec => n.nativeOperator(inputs)
     // Spark puts this above row-based children of columnar nodes; Thermite converts rows itself.
@@ -142,9 +165,6 @@ trait ThermiteExec extends SparkPlan {
 }
 
 object ThermiteExec {
-  /** The task input of a plan that reads no files. */
-  val NoTaskInput: Array[Byte] = proto.TaskInput.getDefaultInstance.toByteArray
-
   /**
    * Whether `plan`'s columnar output is Thermite's own Arrow batches, read by a native parent as
    * an input: a batch source, or AQE's stage, shuffle read or reuse wrapped around one.

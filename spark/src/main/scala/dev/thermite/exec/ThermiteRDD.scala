@@ -1,32 +1,85 @@
 package dev.thermite.exec
 
-import org.apache.spark.{Partition, SparkContext, TaskContext}
+import dev.thermite.proto
+
+import org.apache.spark.{OneToOneDependency, Partition, SparkContext, TaskContext}
+import org.apache.spark.broadcast.Broadcast
 import org.apache.spark.rdd.RDD
 import org.apache.spark.sql.execution.metric.SQLMetric
+import org.apache.spark.sql.execution.thermite.ThermiteBroadcastRelation
+import org.apache.spark.sql.thermite.{IpcBatchesReader, JvmInputReader}
+import org.apache.spark.sql.types.StructType
 import org.apache.spark.sql.vectorized.ColumnarBatch
 
-/** A partition carries only its own serialized task input, so tasks stay small. */
-private case class ThermitePartition(index: Int, taskInput: Array[Byte], hosts: Seq[String]) extends Partition
+/** One of a native plan's JVM inputs: how each task gets its Arrow batches. */
+sealed trait JvmInput
+
+/** Partition i of `rdd` feeds the plan's task i, as Arrow batches made by `reader`. */
+case class PartitionedInput(rdd: RDD[_], reader: Iterator[Any] => JvmInputReader) extends JvmInput
+
+/** Every task reads the whole broadcast build side. */
+case class BroadcastInput(relation: Broadcast[ThermiteBroadcastRelation], schema: StructType) extends JvmInput {
+  def reader: JvmInputReader = new IpcBatchesReader(NativeBatchIterator.allocator, relation.value.streams, schema)
+}
 
 /**
- * Runs one native plan per partition. The plan is serialized once, on the driver, and travels
- * with the RDD (in the stage's task binary); each task gets its own inputs through its partition.
+ * One task's share: its own serialized task input (the file splits of each scan) and the
+ * partition of each JVM input it reads.
+ */
+private case class ThermitePartition(index: Int, taskInput: Array[Byte], hosts: Seq[String], parents: Seq[Partition])
+    extends Partition
+
+/**
+ * Runs one native plan per partition over any number of co-partitioned inputs (a join's two
+ * sides): task i reads split i of every scan and partition i of every partitioned JVM input (and
+ * all of every broadcast one). The plan is
+ * serialized once, on the driver, and travels with the RDD (in the stage's task binary); each
+ * task gets only its own splits, through its partition.
+ *
+ * @param scans per scan of the plan, in its input order: each partition's splits and hosts
+ * @param jvmInputs in the plan's JVM input order
  */
 class ThermiteRDD(
     sc: SparkContext,
     plan: Array[Byte],
-    @transient private val inputs: Seq[(Array[Byte], Seq[String])],
+    @transient private val scans: Seq[Seq[(proto.ScanInput, Seq[String])]],
+    jvmInputs: Seq[JvmInput],
     nodeMetrics: Seq[Map[String, SQLMetric]])
-    extends RDD[ColumnarBatch](sc, Nil) {
+    extends RDD[ColumnarBatch](sc, ThermiteRDD.partitioned(jvmInputs).map(input => new OneToOneDependency(input.rdd))) {
 
-  override protected def getPartitions: Array[Partition] =
-    inputs.zipWithIndex.map { case ((input, hosts), i) => ThermitePartition(i, input, hosts): Partition }.toArray
+  private val partitioned = ThermiteRDD.partitioned(jvmInputs)
 
-  override protected def getPreferredLocations(split: Partition): Seq[String] =
-    split.asInstanceOf[ThermitePartition].hosts
+  override protected def getPartitions: Array[Partition] = {
+    val counts = scans.map(_.size) ++ partitioned.map(_.rdd.getNumPartitions)
+    if (counts.distinct.size != 1) {
+      throw new IllegalStateException(s"the inputs of a native plan have different partition counts: " +
+        counts.mkString(", "))
+    }
+    (0 until counts.head).map { i =>
+      val taskInput = proto.TaskInput.newBuilder()
+      scans.foreach(scan => taskInput.addScans(scan(i)._1))
+      val hosts = scans.flatMap(_(i)._2).distinct
+      ThermitePartition(i, taskInput.build().toByteArray, hosts, partitioned.map(_.rdd.partitions(i))): Partition
+    }.toArray
+  }
+
+  override protected def getPreferredLocations(split: Partition): Seq[String] = {
+    val partition = split.asInstanceOf[ThermitePartition]
+    val parentHosts = partitioned.zip(partition.parents).flatMap { case (input, p) => input.rdd.preferredLocations(p) }
+    (partition.hosts ++ parentHosts).distinct
+  }
 
   override def compute(split: Partition, context: TaskContext): Iterator[ColumnarBatch] = {
-    val input = split.asInstanceOf[ThermitePartition].taskInput
-    new NativeBatchIterator(plan, input, context, nodeMetrics)
+    val partition = split.asInstanceOf[ThermitePartition]
+    val parents = partition.parents.iterator
+    val readers = jvmInputs.map {
+      case input: PartitionedInput => input.reader(input.rdd.iterator(parents.next(), context).asInstanceOf[Iterator[Any]])
+      case input: BroadcastInput => input.reader
+    }
+    new NativeBatchIterator(plan, partition.taskInput, context, nodeMetrics, readers)
   }
+}
+
+private object ThermiteRDD {
+  def partitioned(inputs: Seq[JvmInput]): Seq[PartitionedInput] = inputs.collect { case p: PartitionedInput => p }
 }

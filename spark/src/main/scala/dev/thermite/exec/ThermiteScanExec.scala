@@ -53,8 +53,8 @@ case class ThermiteScanExec(original: FileSourceScanExec, scan: proto.ParquetSca
     case other => throw new IllegalStateException(s"unexpected scan RDD ${other.getClass.getName}")
   }
 
-  /** One serialized `TaskInput` per Spark partition, with its preferred hosts. */
-  def taskInputs(): Seq[(Array[Byte], Seq[String])] = {
+  /** This scan's splits for each Spark partition, with their preferred hosts. */
+  def taskInputs(): Seq[(proto.ScanInput, Seq[String])] = {
     val partitionTypes = original.relation.partitionSchema.map(_.dataType)
     filePartitions.map { partition =>
       val input = proto.ScanInput.newBuilder()
@@ -70,8 +70,7 @@ case class ThermiteScanExec(original: FileSourceScanExec, scan: proto.ParquetSca
         }
         input.addFiles(split)
       }
-      val bytes = proto.TaskInput.newBuilder().addScans(input).build().toByteArray
-      (bytes, partition.preferredLocations().toSeq)
+      (input.build(), partition.preferredLocations().toSeq)
     }
   }
 }

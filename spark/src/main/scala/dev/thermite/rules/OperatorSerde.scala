@@ -8,7 +8,8 @@ import org.apache.spark.sql.catalyst.expressions.{Ascending, Attribute, Expressi
 import org.apache.spark.sql.execution._
 import org.apache.spark.sql.execution.aggregate.{HashAggregateExec, SortAggregateExec}
 import org.apache.spark.sql.execution.datasources.parquet.ParquetFileFormat
-import org.apache.spark.sql.execution.exchange.ShuffleExchangeExec
+import org.apache.spark.sql.execution.exchange.{BroadcastExchangeExec, ShuffleExchangeExec}
+import org.apache.spark.sql.execution.joins.{BroadcastHashJoinExec, ShuffledHashJoinExec, SortMergeJoinExec}
 import org.apache.spark.sql.internal.SQLConf
 import org.apache.spark.sql.types.{DoubleType, FloatType, StructField}
 
@@ -33,7 +34,11 @@ object OperatorSerde {
     classOf[UnionExec] -> UnionConverter,
     classOf[CoalesceExec] -> CoalesceConverter,
     classOf[CollectLimitExec] -> CollectLimitConverter,
-    classOf[ShuffleExchangeExec] -> ShuffleExchangeConverter)
+    classOf[ShuffleExchangeExec] -> ShuffleExchangeConverter,
+    classOf[ShuffledHashJoinExec] -> JoinConverter,
+    classOf[SortMergeJoinExec] -> JoinConverter,
+    classOf[BroadcastHashJoinExec] -> JoinConverter,
+    classOf[BroadcastExchangeExec] -> BroadcastExchangeConverter)
 
   def convert(node: SparkPlan): Either[String, ThermiteExec] = converters.get(node.getClass) match {
     case Some(converter) => converter.convert(node)

@@ -1,0 +1,197 @@
+//! Spark's equi-joins as DataFusion's `HashJoinExec` (one partition per task) and
+//! `SortMergeJoinExec`, with Spark's output columns: left then right, whichever side builds.
+
+use std::sync::Arc;
+
+use arrow::compute::SortOptions;
+use arrow::datatypes::{DataType, Field, Schema};
+use datafusion::common::{JoinSide, JoinType, NullEquality};
+use datafusion::common::ScalarValue;
+use datafusion::physical_expr::expressions::{CastExpr, Column, Literal};
+use datafusion::physical_plan::projection::ProjectionExec;
+use datafusion::physical_expr::PhysicalExpr;
+use datafusion::physical_plan::joins::utils::{ColumnIndex, JoinFilter};
+use datafusion::physical_plan::joins::{HashJoinExec, PartitionMode, SortMergeJoinExec};
+use datafusion::physical_plan::ExecutionPlan;
+
+use crate::error::{Result, ThermiteError};
+use crate::expr::{build_expr, ExprContext};
+use crate::proto;
+use crate::proto::join::{Strategy, Type};
+
+/// The join of `left` and `right` (Spark's sides) as `join` describes it.
+pub fn build(
+    join: &proto::Join,
+    left: Arc<dyn ExecutionPlan>,
+    right: Arc<dyn ExecutionPlan>,
+    ctx: &ExprContext,
+) -> Result<Arc<dyn ExecutionPlan>> {
+    let (left_schema, right_schema) = (left.schema(), right.schema());
+    if join.left_keys.len() != join.right_keys.len() || join.left_keys.is_empty() {
+        return Err(ThermiteError::plan(format!(
+            "a join needs pairs of keys, got {} left and {} right",
+            join.left_keys.len(),
+            join.right_keys.len()
+        )));
+    }
+    let left_keys = join.left_keys.iter().map(|k| build_expr(k, &left_schema, ctx)).collect::<Result<Vec<_>>>()?;
+    let right_keys = join.right_keys.iter().map(|k| build_expr(k, &right_schema, ctx)).collect::<Result<Vec<_>>>()?;
+    let join_type = spark_join_type(join.r#type())?;
+    match join.strategy() {
+        Strategy::SortMerge => {
+            let on = left_keys
+                .into_iter()
+                .zip(right_keys)
+                .map(|(l, r)| Ok((comparable_key(l, &left_schema)?, comparable_key(r, &right_schema)?)))
+                .collect::<Result<Vec<_>>>()?;
+            let filter = join_filter(join, &left_schema, &right_schema, JoinSide::Left, ctx)?;
+            // Spark sorts both sides ascending, nulls first, for its merge join.
+            let sort_options = vec![SortOptions { descending: false, nulls_first: true }; on.len()];
+            let (left_width, right_width) = (left_schema.fields().len(), right_schema.fields().len());
+            let padding = if filter.is_some() { left_width.max(right_width) } else { 0 };
+            let (left, right) = (padded(left, padding)?, padded(right, padding)?);
+            let exec: Arc<dyn ExecutionPlan> = Arc::new(SortMergeJoinExec::try_new(
+                left,
+                right,
+                on,
+                filter,
+                join_type,
+                sort_options,
+                NullEquality::NullEqualsNothing,
+            )?);
+            if padding == 0 {
+                return Ok(exec);
+            }
+            let keep: Vec<usize> = match join_type {
+                JoinType::LeftSemi | JoinType::LeftAnti => (0..left_width).collect(),
+                JoinType::LeftMark => (0..left_width).chain([padding]).collect(),
+                _ => (0..left_width).chain(padding..padding + right_width).collect(),
+            };
+            let schema = exec.schema();
+            let columns = keep
+                .into_iter()
+                .map(|i| (Arc::new(Column::new(schema.field(i).name(), i)) as Arc<dyn PhysicalExpr>, format!("col_{i}")))
+                .collect();
+            Ok(Arc::new(ProjectionExec::try_new(columns, exec)?))
+        }
+        Strategy::Hash | Strategy::BroadcastHash if join.build_left => {
+            let filter = join_filter(join, &left_schema, &right_schema, JoinSide::Left, ctx)?;
+            let on = left_keys.into_iter().zip(right_keys).collect();
+            hash_join(left, right, on, filter, join_type, None)
+        }
+        Strategy::Hash | Strategy::BroadcastHash => {
+            // DataFusion builds from its left input: Spark's right side goes there, and the
+            // output columns are put back in Spark's order.
+            let filter = join_filter(join, &left_schema, &right_schema, JoinSide::Right, ctx)?;
+            let on = right_keys.into_iter().zip(left_keys).collect();
+            let (left_width, right_width) = (left_schema.fields().len(), right_schema.fields().len());
+            let projection = match join_type {
+                JoinType::Inner | JoinType::Left | JoinType::Right | JoinType::Full => {
+                    Some((right_width..right_width + left_width).chain(0..right_width).collect())
+                }
+                _ => None,
+            };
+            hash_join(right, left, on, filter, join_type.swap(), projection)
+        }
+    }
+}
+
+fn hash_join(
+    build: Arc<dyn ExecutionPlan>,
+    probe: Arc<dyn ExecutionPlan>,
+    on: Vec<(Arc<dyn PhysicalExpr>, Arc<dyn PhysicalExpr>)>,
+    filter: Option<JoinFilter>,
+    join_type: JoinType,
+    projection: Option<Vec<usize>>,
+) -> Result<Arc<dyn ExecutionPlan>> {
+    let exec = HashJoinExec::try_new(
+        build,
+        probe,
+        on,
+        filter,
+        &join_type,
+        projection,
+        // One partition per task: the build side, shuffled or broadcast, is the task's own input.
+        PartitionMode::Partitioned,
+        NullEquality::NullEqualsNothing,
+    )?;
+    Ok(Arc::new(exec))
+}
+
+fn spark_join_type(t: Type) -> Result<JoinType> {
+    Ok(match t {
+        Type::Inner => JoinType::Inner,
+        Type::LeftOuter => JoinType::Left,
+        Type::RightOuter => JoinType::Right,
+        Type::FullOuter => JoinType::Full,
+        Type::LeftSemi => JoinType::LeftSemi,
+        Type::LeftAnti => JoinType::LeftAnti,
+        // Never NULL, as Spark's `exists` column of an existence join.
+        Type::Existence => JoinType::LeftMark,
+    })
+}
+
+/// The extra condition over Spark's left columns then right ones; `spark_left_side` is where
+/// DataFusion has Spark's left input.
+fn join_filter(
+    join: &proto::Join,
+    left: &Schema,
+    right: &Schema,
+    spark_left_side: JoinSide,
+    ctx: &ExprContext,
+) -> Result<Option<JoinFilter>> {
+    let Some(condition) = &join.condition else {
+        return Ok(None);
+    };
+    let spark_right_side = match spark_left_side {
+        JoinSide::Left => JoinSide::Right,
+        _ => JoinSide::Left,
+    };
+    let fields = left
+        .fields()
+        .iter()
+        .chain(right.fields())
+        .enumerate()
+        .map(|(i, f)| Field::new(format!("col_{i}"), f.data_type().clone(), true))
+        .collect::<Vec<_>>();
+    let schema = Arc::new(Schema::new(fields));
+    let indices = (0..left.fields().len())
+        .map(|index| ColumnIndex { index, side: spark_left_side })
+        .chain((0..right.fields().len()).map(|index| ColumnIndex { index, side: spark_right_side }))
+        .collect();
+    let expr = build_expr(condition, &schema, ctx)?;
+    Ok(Some(JoinFilter::new(expr, indices, schema)))
+}
+
+/// `input` widened to `width` columns with NULL ones. DataFusion 49's sort-merge join, when a
+/// filter leaves outer rows unmatched, takes the streamed side's columns by the other side's
+/// width: with both sides equally wide it takes the right ones.
+fn padded(input: Arc<dyn ExecutionPlan>, width: usize) -> Result<Arc<dyn ExecutionPlan>> {
+    let schema = input.schema();
+    if schema.fields().len() >= width {
+        return Ok(input);
+    }
+    let mut columns: Vec<(Arc<dyn PhysicalExpr>, String)> = schema
+        .fields()
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (Arc::new(Column::new(f.name(), i)) as Arc<dyn PhysicalExpr>, f.name().clone()))
+        .collect();
+    // The join finds its key columns by name: the input's names stay.
+    for i in schema.fields().len()..width {
+        columns.push((Arc::new(Literal::new(ScalarValue::Boolean(None))), format!("thermite_padding_{i}")));
+    }
+    Ok(Arc::new(ProjectionExec::try_new(columns, input)?))
+}
+
+/// A sort-merge key in a type DataFusion's merge compares: time-zoned timestamps by their
+/// microseconds (the same order). Floating point and binary keys stay in Spark.
+fn comparable_key(key: Arc<dyn PhysicalExpr>, schema: &Schema) -> Result<Arc<dyn PhysicalExpr>> {
+    match key.data_type(schema)? {
+        DataType::Timestamp(_, Some(_)) => Ok(Arc::new(CastExpr::new(key, DataType::Int64, None))),
+        DataType::Float32 | DataType::Float64 | DataType::Binary => {
+            Err(ThermiteError::plan("a sort-merge join on floating point or binary keys"))
+        }
+        _ => Ok(key),
+    }
+}

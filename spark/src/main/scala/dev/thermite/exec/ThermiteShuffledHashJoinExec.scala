@@ -1,0 +1,30 @@
+package dev.thermite.exec
+
+import dev.thermite.proto
+
+import org.apache.spark.sql.catalyst.expressions.{Attribute, SortOrder}
+import org.apache.spark.sql.catalyst.plans.physical.{Distribution, Partitioning}
+import org.apache.spark.sql.execution.SparkPlan
+import org.apache.spark.sql.execution.joins.ShuffledHashJoinExec
+
+/** Spark's `ShuffledHashJoinExec`, run natively: a hash table of the build side's partition per task. */
+case class ThermiteShuffledHashJoinExec(
+    original: ShuffledHashJoinExec,
+    join: proto.Join,
+    left: SparkPlan,
+    right: SparkPlan)
+    extends ThermiteJoinExec {
+  override def nodeName: String = "ThermiteShuffledHashJoinExec"
+  override def output: Seq[Attribute] = original.output
+  override def outputPartitioning: Partitioning = original.outputPartitioning
+  override def outputOrdering: Seq[SortOrder] = original.outputOrdering
+  override def requiredChildDistribution: Seq[Distribution] = original.requiredChildDistribution
+  override protected def stringArgs: Iterator[Any] =
+    Iterator(original.leftKeys, original.rightKeys, original.joinType, original.buildSide, original.condition)
+
+  // The native hash join takes its build side first.
+  override protected def nativeInputOrder: Seq[SparkPlan] = if (join.getBuildLeft) children else Seq(right, left)
+
+  override protected def withNewChildrenInternal(newLeft: SparkPlan, newRight: SparkPlan): ThermiteShuffledHashJoinExec =
+    copy(left = newLeft, right = newRight)
+}

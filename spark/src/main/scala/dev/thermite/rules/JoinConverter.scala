@@ -1,0 +1,109 @@
+package dev.thermite.rules
+
+import dev.thermite.exec._
+import dev.thermite.proto
+import dev.thermite.serde.{ExprContext, ExprSerde, SparkTypes}
+
+import org.apache.spark.sql.catalyst.expressions.{Expression, ShiftLeft}
+import org.apache.spark.sql.catalyst.optimizer.BuildLeft
+import org.apache.spark.sql.catalyst.plans._
+import org.apache.spark.sql.execution.SparkPlan
+import org.apache.spark.sql.execution.exchange.BroadcastExchangeExec
+import org.apache.spark.sql.execution.joins.{BroadcastHashJoinExec, HashedRelationBroadcastMode, ShuffledHashJoinExec, SortMergeJoinExec}
+import org.apache.spark.sql.types.{BinaryType, DoubleType, FloatType}
+
+/**
+ * Spark's equi-joins: `ShuffledHashJoinExec` (either build side), `SortMergeJoinExec` and
+ * `BroadcastHashJoinExec` over a native broadcast, of every join type Spark plans them with (not
+ * the null-aware anti join of NOT IN), with an extra condition. Keys
+ * come as Spark planned them: `<=>` already rewritten into non-null keys, floating point keys
+ * already normalized (NaN and -0.0).
+ */
+object JoinConverter extends OperatorConverter {
+  override def convert(node: SparkPlan): Either[String, ThermiteExec] = node match {
+    case j: ShuffledHashJoinExec =>
+      joinProto(j.leftKeys, j.rightKeys, j.joinType, j.condition, j.left, j.right, proto.Join.Strategy.HASH)
+        .map(b => ThermiteShuffledHashJoinExec(j, b.setBuildLeft(j.buildSide == BuildLeft).build(), j.left, j.right))
+    case j: BroadcastHashJoinExec =>
+      val build = if (j.buildSide == BuildLeft) j.left else j.right
+      for {
+        _ <- if (j.isNullAwareAntiJoin) Left("a null-aware anti join (NOT IN) is not supported") else Right(())
+        _ <- build match {
+          case ThermiteBroadcastExchangeExec(_) => Right(())
+          case other => Left(s"its broadcast ${other.nodeName} is not native")
+        }
+        b <- joinProto(j.leftKeys, j.rightKeys, j.joinType, j.condition, j.left, j.right,
+          proto.Join.Strategy.BROADCAST_HASH)
+      } yield ThermiteBroadcastHashJoinExec(j, b.setBuildLeft(j.buildSide == BuildLeft).build(), j.left, j.right)
+    case j: SortMergeJoinExec =>
+      for {
+        _ <- j.leftKeys.find(k => Seq(FloatType, DoubleType, BinaryType).contains(k.dataType)) match {
+          case Some(k) => Left(s"a sort-merge join on a ${k.dataType.catalogString} key is not supported")
+          case None => Right(())
+        }
+        b <- joinProto(j.leftKeys, j.rightKeys, j.joinType, j.condition, j.left, j.right, proto.Join.Strategy.SORT_MERGE)
+      } yield ThermiteSortMergeJoinExec(j, b.build(), j.left, j.right)
+  }
+
+  private def joinProto(
+      leftKeys: Seq[Expression],
+      rightKeys: Seq[Expression],
+      joinType: JoinType,
+      condition: Option[Expression],
+      left: SparkPlan,
+      right: SparkPlan,
+      strategy: proto.Join.Strategy): Either[String, proto.Join.Builder] =
+    for {
+      _ <- OperatorSerde.nativeOrRowInputs(Seq(left, right))
+      nativeType <- joinTypeProto(joinType)
+      _ <- if (leftKeys.isEmpty) Left("a join without equality keys is not supported") else Right(())
+      _ <- leftKeys.find(k => !SparkTypes.isSupported(k.dataType)) match {
+        case Some(k) => Left(s"join key of type ${k.dataType.catalogString} is not supported")
+        case None => Right(())
+      }
+      nativeLeftKeys <- ExprSerde.convertAll(leftKeys, ExprContext(left.output))
+      nativeRightKeys <- ExprSerde.convertAll(rightKeys, ExprContext(right.output))
+      nativeCondition <- condition match {
+        case Some(c) => ExprSerde.convert(c, ExprContext(left.output ++ right.output)).map(Some(_))
+        case None => Right(None)
+      }
+    } yield {
+      val b = proto.Join.newBuilder().setType(nativeType).setStrategy(strategy)
+      nativeLeftKeys.foreach(b.addLeftKeys)
+      nativeRightKeys.foreach(b.addRightKeys)
+      nativeCondition.foreach(b.setCondition)
+      b
+    }
+
+  private def joinTypeProto(joinType: JoinType): Either[String, proto.Join.Type] = joinType match {
+    // With equality keys, a cross join is an inner join.
+    case Inner | Cross => Right(proto.Join.Type.INNER)
+    case LeftOuter => Right(proto.Join.Type.LEFT_OUTER)
+    case RightOuter => Right(proto.Join.Type.RIGHT_OUTER)
+    case FullOuter => Right(proto.Join.Type.FULL_OUTER)
+    case LeftSemi => Right(proto.Join.Type.LEFT_SEMI)
+    case LeftAnti => Right(proto.Join.Type.LEFT_ANTI)
+    case ExistenceJoin(_) => Right(proto.Join.Type.EXISTENCE)
+    case other => Left(s"join type $other is not supported")
+  }
+}
+
+/**
+ * A hash join's broadcast over a native input. Spark's null-aware anti join checks its relation
+ * for Spark's own empty and all-NULL-keys relations by identity: that broadcast stays in Spark.
+ */
+object BroadcastExchangeConverter extends OperatorConverter {
+  override def convert(node: SparkPlan): Either[String, ThermiteExec] = {
+    val exchange = node.asInstanceOf[BroadcastExchangeExec]
+    exchange.mode match {
+      // Spark packs several integral keys into one long; its dynamic pruning subqueries unpack
+      // them only from a relation of Spark's own long-keyed class.
+      case mode: HashedRelationBroadcastMode if mode.key.exists(_.find(_.isInstanceOf[ShiftLeft]).isDefined) =>
+        Left("a broadcast of several integral keys packed into one long stays in Spark")
+      case mode: HashedRelationBroadcastMode if !mode.isNullAware =>
+        OperatorSerde.nativeChildren(exchange).map(_ => ThermiteBroadcastExchangeExec(mode, exchange.child))
+      case mode: HashedRelationBroadcastMode => Left("the broadcast of a null-aware anti join (NOT IN) stays in Spark")
+      case other => Left(s"broadcast mode $other is not supported")
+    }
+  }
+}

@@ -1,0 +1,184 @@
+package dev.thermite
+
+import org.apache.spark.sql.DataFrame
+import org.junit.Assert.assertTrue
+import org.junit.Test
+
+/**
+ * Shuffled hash joins (build left and right) and sort-merge joins, Thermite off vs on: every join
+ * type, NULL keys, an empty side, an extra condition, keys of several types and `<=>`, with AQE
+ * on and off. Broadcasts are off so Spark plans the shuffled joins the hints ask for.
+ */
+class JoinSuite extends ThermiteTestBase {
+  private lazy val tables: (String, String) = {
+    spark.read.parquet(TestData.write(spark, tempPath("join_left"), n = 300, files = 3)).createOrReplaceTempView("jl")
+    spark.read.parquet(TestData.write(spark, tempPath("join_right"), n = 120, files = 2)).createOrReplaceTempView("jr")
+    ("jl", "jr")
+  }
+
+  private val HashBuildRight = ("SHUFFLE_HASH(r)", "ThermiteShuffledHashJoinExec")
+  private val HashBuildLeft = ("SHUFFLE_HASH(l)", "ThermiteShuffledHashJoinExec")
+  private val SortMerge = ("SHUFFLE_MERGE(l)", "ThermiteSortMergeJoinExec")
+
+  private val outerTypes = Seq("INNER", "LEFT OUTER", "RIGHT OUTER", "FULL OUTER")
+  private val semiTypes = Seq("LEFT SEMI", "LEFT ANTI")
+
+  private def shuffled(f: => Unit): Unit = for (aqe <- Seq("true", "false")) {
+    withConf("spark.sql.adaptive.enabled" -> aqe, "spark.sql.autoBroadcastJoinThreshold" -> "-1")(f)
+  }
+
+  /** The join of `jl l` and `r` (a table or subquery) on `on`, of every type, with `strategy`. */
+  private def everyType(strategy: (String, String), right: String, on: String): Unit = {
+    val (l, r) = tables
+    val (hint, node) = strategy
+    for (t <- outerTypes) {
+      checkSql(s"SELECT /*+ $hint */ l.id, l.i, l.str, r.id, r.dec15, r.date FROM $l l $t JOIN $right r ON $on", Seq(node))
+    }
+    for (t <- semiTypes) {
+      checkSql(s"SELECT /*+ $hint */ l.id, l.str, l.d FROM $l l $t JOIN $right r ON $on", Seq(node))
+    }
+  }
+
+  @Test def hashJoinBuildRight(): Unit = shuffled {
+    everyType(HashBuildRight, "jr", "l.i = r.i")
+  }
+
+  @Test def hashJoinBuildLeft(): Unit = shuffled {
+    // Spark builds left only for the types it can.
+    val (l, _) = tables
+    for (t <- Seq("INNER", "RIGHT OUTER")) {
+      checkSql(s"SELECT /*+ SHUFFLE_HASH(l) */ l.id, l.b, r.id, r.str FROM $l l $t JOIN jr r ON l.i = r.i",
+        Seq("ThermiteShuffledHashJoinExec"))
+    }
+  }
+
+  @Test def sortMergeJoin(): Unit = shuffled {
+    everyType(SortMerge, "jr", "l.i = r.i")
+  }
+
+  @Test def extraCondition(): Unit = shuffled {
+    for (s <- Seq(HashBuildRight, SortMerge)) {
+      everyType(s, "jr", "l.i = r.i AND l.l > r.l AND (l.str IS NULL OR r.str < l.str)")
+    }
+  }
+
+  // With AQE on, Spark drops a join with an empty side.
+  @Test def anEmptySide(): Unit = withConf("spark.sql.adaptive.enabled" -> "false",
+      "spark.sql.autoBroadcastJoinThreshold" -> "-1") {
+    for (s <- Seq(HashBuildRight, SortMerge)) {
+      everyType(s, "(SELECT * FROM jr WHERE id < 0)", "l.i = r.i")
+      val (hint, node) = s
+      checkSql(s"SELECT /*+ $hint */ l.id, r.id FROM (SELECT * FROM jl WHERE id < 0) l FULL OUTER JOIN jr r " +
+        "ON l.i = r.i", Seq(node))
+    }
+  }
+
+  @Test def keysOfManyTypes(): Unit = shuffled {
+    for (s <- Seq(HashBuildRight, SortMerge); key <- Seq("dec15", "dec38", "str", "ts", "ntz", "l", "b")) {
+      val (hint, node) = s
+      checkSql(s"SELECT /*+ $hint */ l.id, r.id FROM jl l LEFT OUTER JOIN jr r ON l.$key = r.$key", Seq(node))
+    }
+    for (s <- Seq(HashBuildRight, SortMerge)) {
+      everyType(s, "jr", "l.b = r.b AND l.str = r.str AND l.dec5 = r.dec5")
+      // The tables' dates are all NULL: keys derived from them.
+      val (hint, node) = s
+      checkSql(s"SELECT /*+ $hint */ l.id, r.id, l.k FROM (SELECT id, date_add(DATE'2020-02-27', i % 4) AS k FROM jl) l " +
+        "FULL OUTER JOIN (SELECT id, date_add(coalesce(date, DATE'2020-02-28'), b) AS k FROM jr) r ON l.k = r.k", Seq(node))
+    }
+  }
+
+  @Test def floatingPointAndBinaryKeysHash(): Unit = shuffled {
+    // NaN joins NaN and -0.0 joins 0.0, as Spark normalizes its keys.
+    for (key <- Seq("f", "d", "bin")) {
+      checkSql(s"SELECT /*+ SHUFFLE_HASH(r) */ l.id, r.id, l.$key FROM jl l FULL OUTER JOIN jr r ON l.$key = r.$key",
+        Seq("ThermiteShuffledHashJoinExec"))
+    }
+  }
+
+  @Test def nullSafeEquality(): Unit = shuffled {
+    for (s <- Seq(HashBuildRight, SortMerge)) {
+      everyType(s, "jr", "l.str <=> r.str")
+      everyType(s, "jr", "l.i <=> r.i AND l.date <=> r.date")
+    }
+  }
+
+  @Test def existenceJoin(): Unit = shuffled {
+    checkSql("SELECT id, str FROM jl WHERE EXISTS (SELECT 1 FROM jr WHERE jr.i = jl.i AND jr.l < jl.l) OR jl.b > 0",
+      Seq("ThermiteSortMergeJoinExec"))
+    checkSql("SELECT id, str FROM jl WHERE jl.i IN (SELECT i FROM jr WHERE jr.b = jl.b) OR jl.b IS NULL",
+      Seq("ThermiteSortMergeJoinExec"))
+  }
+
+  @Test def nativeOperatorsAboveAJoin(): Unit = shuffled {
+    checkSql("SELECT /*+ SHUFFLE_HASH(r) */ l.str, count(*), sum(r.l) FROM jl l JOIN jr r ON l.i = r.i GROUP BY l.str",
+      Seq("ThermiteShuffledHashJoinExec", "ThermiteHashAggregateExec"))
+    checkOrdered(spark.sql("SELECT /*+ SHUFFLE_MERGE(l) */ l.id, r.id FROM jl l JOIN jr r ON l.s = r.s ORDER BY l.id, r.id"),
+      Seq("ThermiteSortMergeJoinExec", "ThermiteSortExec"))
+    // Three tables: a join reading another join.
+    checkSql("SELECT /*+ SHUFFLE_MERGE(a, b), SHUFFLE_HASH(c) */ a.id, b.id, c.id FROM jl a JOIN jr b ON a.i = b.i " +
+      "JOIN jr c ON b.str = c.str", Seq("ThermiteSortMergeJoinExec", "ThermiteShuffledHashJoinExec"))
+  }
+
+  private def broadcast(f: => Unit): Unit = for (aqe <- Seq("true", "false")) {
+    withConf("spark.sql.adaptive.enabled" -> aqe, "spark.sql.autoBroadcastJoinThreshold" -> "10MB")(f)
+  }
+
+  private val Broadcast = Seq("ThermiteBroadcastHashJoinExec", "ThermiteBroadcastExchangeExec")
+
+  @Test def broadcastHashJoin(): Unit = broadcast {
+    for (t <- Seq("INNER", "LEFT OUTER"); on <- Seq("l.i = r.i", "l.i = r.i AND l.l > r.l", "l.str <=> r.str")) {
+      checkSql(s"SELECT /*+ BROADCAST(r) */ l.id, l.str, r.id, r.dec15 FROM jl l $t JOIN jr r ON $on", Broadcast)
+    }
+    for (t <- semiTypes; on <- Seq("l.i = r.i", "l.i = r.i AND l.l > r.l")) {
+      checkSql(s"SELECT /*+ BROADCAST(r) */ l.id, l.str FROM jl l $t JOIN jr r ON $on", Broadcast)
+    }
+    for (t <- Seq("INNER", "RIGHT OUTER")) {
+      checkSql(s"SELECT /*+ BROADCAST(l) */ l.id, r.id, r.str FROM jl l $t JOIN jr r ON l.dec15 = r.dec15 AND l.b = r.b",
+        Broadcast)
+    }
+    // String and decimal keys, an existence join.
+    checkSql("SELECT /*+ BROADCAST(r) */ l.id, r.id FROM jl l LEFT OUTER JOIN jr r ON l.str = r.str", Broadcast)
+    checkSql("SELECT id, str FROM jl WHERE EXISTS (SELECT 1 FROM jr WHERE jr.dec38 = jl.dec38) OR jl.b > 0", Broadcast)
+  }
+
+  // With AQE on, Spark drops a join with an empty side.
+  @Test def anEmptyBroadcast(): Unit = withConf("spark.sql.adaptive.enabled" -> "false") {
+    for (t <- Seq("INNER", "LEFT OUTER", "LEFT SEMI", "LEFT ANTI")) {
+      checkSql(s"SELECT /*+ BROADCAST(r) */ l.id, l.str FROM jl l $t JOIN (SELECT * FROM jr WHERE id < 0) r " +
+        "ON l.str = r.str", Broadcast)
+    }
+  }
+
+  @Test def sparkReadsANativeBroadcast(): Unit = broadcast {
+    // The join stays in Spark (`initcap` in its condition) and reads the native broadcast as its hashed relation.
+    val df = checkSql("SELECT /*+ BROADCAST(r) */ l.id, r.id FROM jl l JOIN jr r ON l.i = r.i AND initcap(l.str) <> r.str",
+      Seq("ThermiteBroadcastExchangeExec"))
+    assertTrue(planNodes(df).exists(_.nodeName == "BroadcastHashJoin"))
+    checkSql("SELECT /*+ BROADCAST(r) */ l.id, l.str FROM jl l LEFT SEMI JOIN jr r ON l.l = r.l AND initcap(l.str) <> r.str",
+      Seq("ThermiteBroadcastExchangeExec"))
+    // NOT IN: Spark's null-aware anti join and its broadcast stay in Spark.
+    checkSql("SELECT id FROM jl WHERE i NOT IN (SELECT i FROM jr WHERE b > 0)", Nil)
+    checkSql("SELECT id FROM jl WHERE i NOT IN (SELECT i FROM jr WHERE b > 0 AND i IS NOT NULL)", Nil)
+  }
+
+  @Test def reusedBroadcast(): Unit = broadcast {
+    val sql = "WITH s AS (SELECT i, str FROM jr WHERE b > 0) " +
+      "SELECT /*+ BROADCAST(x) */ a.id, x.str FROM jl a JOIN s x ON a.i = x.i " +
+      "UNION ALL SELECT /*+ BROADCAST(y) */ b.id, y.str FROM jl b JOIN s y ON b.i = y.i"
+    val reused = (df: DataFrame) => { df.collect(); planNodes(df).exists(_.nodeName == "ReusedExchange") }
+    val sparkReuses = withConf(ThermiteConf.Enabled -> "false")(reused(spark.sql(sql)))
+    val df = checkSql(sql, Broadcast)
+    if (sparkReuses) assertTrue(df.queryExecution.executedPlan.toString, reused(df))
+  }
+
+  @Test def dynamicPartitionPruningReadsANativeBroadcast(): Unit = broadcast {
+    val path = tempPath("join_partitioned")
+    TestData.frame(spark, 300).write.partitionBy("s").parquet(path)
+    spark.read.parquet(path).createOrReplaceTempView("jp")
+    // The scan with a pruning subquery stays in Spark; the subquery and the join read the native broadcast.
+    val (_, right) = tables
+    val df = checkSql(s"SELECT p.id, p.str, r.id FROM jp p JOIN $right r ON p.s = r.s WHERE r.id < 30",
+      Seq("ThermiteBroadcastExchangeExec"))
+    assertTrue(df.queryExecution.executedPlan.toString, df.queryExecution.executedPlan.toString.contains("dynamicpruning"))
+  }
+}
