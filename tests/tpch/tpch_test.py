@@ -17,31 +17,12 @@ from common import session  # noqa: E402
 
 # Why operators stay in Spark today, as Thermite.fallbackReasons words it (operators left in Spark
 # only because their input is, e.g. "Project: its input BroadcastHashJoin is not native", omitted).
-BROADCAST_JOIN = "BroadcastHashJoin, BroadcastExchange: operator ... is not supported"
+NOT_IN = "BroadcastHashJoin, BroadcastExchange: a null-aware anti join (NOT IN) is not supported"
 
 # The one list of queries that are not fully native yet, with why. Remove a query when it becomes
 # native: the suite fails until it is removed.
 KNOWN_FALLBACKS = {
-    "q02": [BROADCAST_JOIN],
-    "q03": [BROADCAST_JOIN],
-    "q04": [BROADCAST_JOIN],
-    "q05": [BROADCAST_JOIN],
-    "q07": [BROADCAST_JOIN],
-    "q08": [BROADCAST_JOIN],
-    "q09": [BROADCAST_JOIN],
-    "q10": [BROADCAST_JOIN],
-    "q11": [BROADCAST_JOIN],
-    "q12": [BROADCAST_JOIN],
-    "q13": [BROADCAST_JOIN],
-    "q14": [BROADCAST_JOIN],
-    "q15": [BROADCAST_JOIN],
-    "q16": [BROADCAST_JOIN],
-    "q17": [BROADCAST_JOIN],
-    "q18": [BROADCAST_JOIN],
-    "q19": [BROADCAST_JOIN],
-    "q20": [BROADCAST_JOIN],
-    "q21": [BROADCAST_JOIN],
-    "q22": [BROADCAST_JOIN],
+    "q16": [NOT_IN],
 }
 
 SCALE = os.environ.get("TPCH_SCALE", "0.1")

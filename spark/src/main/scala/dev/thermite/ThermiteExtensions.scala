@@ -1,6 +1,6 @@
 package dev.thermite
 
-import dev.thermite.rules.{ConvertToThermite, RemoveTransitionsBelowNativeExchanges}
+import dev.thermite.rules.{ConvertToThermite, RemoveTransitionsAroundNativeExchanges}
 import org.apache.spark.sql.SparkSessionExtensions
 import org.apache.spark.sql.execution.{ColumnarRule, SparkPlan}
 import org.apache.spark.sql.catalyst.rules.Rule
@@ -14,7 +14,7 @@ class ThermiteExtensions extends (SparkSessionExtensions => Unit) {
     extensions.injectColumnar(session =>
       new ColumnarRule {
         override def preColumnarTransitions: Rule[SparkPlan] = ConvertToThermite(session)
-        override def postColumnarTransitions: Rule[SparkPlan] = RemoveTransitionsBelowNativeExchanges
+        override def postColumnarTransitions: Rule[SparkPlan] = RemoveTransitionsAroundNativeExchanges
       })
   }
 }

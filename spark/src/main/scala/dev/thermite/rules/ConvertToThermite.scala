@@ -1,7 +1,7 @@
 package dev.thermite.rules
 
 import dev.thermite.{Fallback, NativeLoader, ThermiteConf}
-import dev.thermite.exec.ThermiteExec
+import dev.thermite.exec.{ThermiteBroadcastExchangeExec, ThermiteExec}
 import org.apache.spark.sql.thermite.ThermiteShuffleExchangeExec
 
 import org.apache.spark.internal.Logging
@@ -47,16 +47,22 @@ case class ConvertToThermite(session: SparkSession) extends Rule[SparkPlan] with
 }
 
 /**
- * Spark puts a row transition below a columnar node that also produces rows (a native shuffle
- * exchange read by a Spark parent, or planned by AQE as a stage of its own); a native exchange
- * reads its native input directly.
+ * Transitions Spark puts around native exchanges that native code never takes: a row transition
+ * below a native exchange (a shuffle read by a Spark parent or planned by AQE as a stage of its
+ * own; a broadcast, which Spark plans as row-based), and a columnar transition above a native
+ * broadcast a native join reads. Without them the plan shows what really runs.
  */
-object RemoveTransitionsBelowNativeExchanges extends Rule[SparkPlan] {
+object RemoveTransitionsAroundNativeExchanges extends Rule[SparkPlan] {
   override def apply(plan: SparkPlan): SparkPlan = plan.transformUp {
-    case e: ThermiteShuffleExchangeExec =>
-      e.child match {
+    case e @ (_: ThermiteShuffleExchangeExec | _: ThermiteBroadcastExchangeExec) =>
+      e.children.head match {
         case ColumnarToRowExec(native) => e.withNewChildren(Seq(native))
         case _ => e
       }
+    case n: ThermiteExec =>
+      n.withNewChildren(n.children.map {
+        case RowToColumnarExec(broadcast @ ThermiteBroadcastExchangeExec(_)) => broadcast
+        case child => child
+      })
   }
 }
