@@ -3,6 +3,7 @@
 //! rounded HALF_UP to Spark's result type, NULL when they do not fit.
 
 use std::any::Any;
+use std::borrow::Cow;
 use std::fmt;
 use std::hash::Hash;
 use std::sync::Arc;
@@ -243,19 +244,21 @@ fn decimal_without_rounding(
         return None;
     }
     let limit = 10u128.checked_pow(u32::from(precision))?;
-    let rescale = |a: &PrimitiveArray<Decimal128Type>, from: i8| -> Option<Vec<i128>> {
-        let m = 10i128.checked_pow(u32::try_from(raw_scale - from).ok()?)?;
-        a.values().iter().map(|v| v.checked_mul(m)).collect()
-    };
-    let (a, b) = if op == ArithmeticOp::Multiply {
-        (l.values().to_vec(), r.values().to_vec())
-    } else {
-        (rescale(l, ls)?, rescale(r, rs)?)
-    };
+    // Operands already at the raw scale are read in place; only a rescaled one is copied.
+    fn rescale(a: &PrimitiveArray<Decimal128Type>, from: i8, to: i8) -> Option<Cow<'_, [i128]>> {
+        let m = 10i128.checked_pow(u32::try_from(to - from).ok()?)?;
+        if m == 1 {
+            return Some(Cow::Borrowed(a.values().as_ref()));
+        }
+        a.values().iter().map(|v| v.checked_mul(m)).collect::<Option<Vec<_>>>().map(Cow::Owned)
+    }
+    // A product's operands keep their scales (it is their sum); a sum's meet at the larger one.
+    let at = |scale: i8| if op == ArithmeticOp::Multiply { raw_scale } else { scale };
+    let (a, b) = (rescale(l, at(ls), raw_scale)?, rescale(r, at(rs), raw_scale)?);
     // A product beyond i128 is beyond 10^38 too: NULL, as Spark's overflow.
     let results: Vec<Option<i128>> = a
         .iter()
-        .zip(&b)
+        .zip(b.iter())
         .map(|(&x, &y)| {
             let v = match op {
                 ArithmeticOp::Add => x.checked_add(y),

@@ -71,10 +71,7 @@ case class ThermiteShuffleExchangeExec(
       .setInput(nativeChild(child, inputs))
       .setNumPartitions(numPartitions)
       .setCodec(codec)
-    partitioning match {
-      case Left(hashPartitionId) => write.setHashPartitionId(hashPartitionId)
-      case Right(p) => p(write)
-    }
+    setPartitioning(write)
     val writeNodeMetrics = Map(
       "nativeTimeNs" -> metrics("nativeWriteTimeNs"),
       "spilledBytes" -> metrics("spilledBytes"),
@@ -88,17 +85,18 @@ case class ThermiteShuffleExchangeExec(
       writeNodeMetrics +: childNodes.map(_.metrics))
   }
 
-  /** How rows find their partition: a hash id expression, or a setter of another partitioning. */
-  private lazy val partitioning: Either[proto.Expr, proto.ShuffleWrite.Builder => Unit] =
+  /** How rows find their partition, set on the writer. */
+  private def setPartitioning(write: proto.ShuffleWrite.Builder): Unit = {
+    def valid[T](e: Either[String, T]): T = e.fold(why => throw new IllegalStateException(why), identity)
     outputPartitioning match {
-      case h: HashPartitioning =>
-        Left(ThermiteShuffleExchangeExec.hashPartitionId(h, child.output).fold(e => throw new IllegalStateException(e), identity))
+      case h: HashPartitioning => write.setHashPartitionId(valid(ThermiteShuffleExchangeExec.hashPartitionId(h, child.output)))
       case r: RoundRobinPartitioning =>
-        Left(ThermiteShuffleExchangeExec.roundRobinPartitionId(r, child.output).fold(e => throw new IllegalStateException(e), identity))
-      case SinglePartition => Right(_.setSingle(true))
-      case r: RangePartitioning => Right(_.setRange(rangePartitioning(r)))
+        write.setHashPartitionId(valid(ThermiteShuffleExchangeExec.roundRobinPartitionId(r, child.output)))
+      case SinglePartition => write.setSingle(true)
+      case r: RangePartitioning => write.setRange(rangePartitioning(r))
       case other => throw new IllegalStateException(s"$nodeName cannot partition by $other")
     }
+  }
 
   /** Range bounds from Spark's own sampling of the keys (a job over the input, as in Spark). */
   @transient private lazy val rangeBounds: Array[InternalRow] = outputPartitioning match {
