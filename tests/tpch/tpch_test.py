@@ -17,13 +17,10 @@ from common import session  # noqa: E402
 
 # Why operators stay in Spark today, as Thermite.fallbackReasons words it (operators left in Spark
 # only because their input is, e.g. "Project: its input BroadcastHashJoin is not native", omitted).
-NOT_IN = "BroadcastHashJoin, BroadcastExchange: a null-aware anti join (NOT IN) is not supported"
-
-# The one list of queries that are not fully native yet, with why. Remove a query when it becomes
-# native: the suite fails until it is removed.
-KNOWN_FALLBACKS = {
-    "q16": [NOT_IN],
-}
+# The one list of queries that are not fully native yet, with why, e.g.
+# "q16": ["BroadcastHashJoin: a null-aware anti join (NOT IN) is not supported"]. Remove a query
+# when it becomes native: the suite fails until it is removed. All 22 are native today.
+KNOWN_FALLBACKS: dict[str, list[str]] = {}
 
 SCALE = os.environ.get("TPCH_SCALE", "0.1")
 QUERIES = os.environ.get("TPCH_QUERIES", ",".join(tpch.query_names())).split(",")
@@ -82,7 +79,8 @@ for name in QUERIES:
         failures.append(name)
 
 spark.stop()
-print("why the known fallbacks stay in Spark today (Thermite's reasons):")
+if queries_by_reason:
+    print("why the known fallbacks stay in Spark today (Thermite's reasons):")
 for reason, queries in sorted(queries_by_reason.items()):
     print(f"  {reason}: {len(queries)} queries ({', '.join(queries)})")
 print(f"tpch: {len(QUERIES) - len(failures)} of {len(QUERIES)} queries ok in {time.time() - start:.0f} s"

@@ -1,5 +1,7 @@
-//! Spark's equi-joins as DataFusion's `HashJoinExec` (one partition per task) and
+//! Spark's equi-joins as DataFusion's `HashJoinExec` (one partition per task; a shuffled one
+//! within Spark's budget or else sorted and merged, see `budgeted_hash_join`) and
 //! `SortMergeJoinExec`, with Spark's output columns: left then right, whichever side builds.
+//! Spark's null-aware anti join has an operator of its own.
 
 use std::sync::Arc;
 
@@ -8,14 +10,17 @@ use arrow::datatypes::{DataType, Field, Schema};
 use datafusion::common::{JoinSide, JoinType, NullEquality};
 use datafusion::common::ScalarValue;
 use datafusion::physical_expr::expressions::{CastExpr, Column, Literal};
+use datafusion::physical_expr::{LexOrdering, PhysicalExpr, PhysicalSortExpr};
 use datafusion::physical_plan::projection::ProjectionExec;
-use datafusion::physical_expr::PhysicalExpr;
 use datafusion::physical_plan::joins::utils::{ColumnIndex, JoinFilter};
 use datafusion::physical_plan::joins::{HashJoinExec, PartitionMode, SortMergeJoinExec};
+use datafusion::physical_plan::sorts::sort::SortExec;
 use datafusion::physical_plan::ExecutionPlan;
 
 use crate::error::{Result, ThermiteError};
 use crate::expr::{build_expr, ExprContext};
+use crate::operators::budgeted_hash_join::{Alternatives, BudgetedHashJoinExec, SlotExec};
+use crate::operators::null_aware_anti_join::NullAwareAntiJoinExec;
 use crate::proto;
 use crate::proto::join::{Strategy, Type};
 
@@ -37,63 +42,158 @@ pub fn build(
     let left_keys = join.left_keys.iter().map(|k| build_expr(k, &left_schema, ctx)).collect::<Result<Vec<_>>>()?;
     let right_keys = join.right_keys.iter().map(|k| build_expr(k, &right_schema, ctx)).collect::<Result<Vec<_>>>()?;
     let join_type = spark_join_type(join.r#type())?;
+    if join.null_aware {
+        return null_aware_anti_join(join, left, right, left_keys, right_keys);
+    }
+    let keys = Keys { left: left_keys, right: right_keys };
     match join.strategy() {
-        Strategy::SortMerge => {
-            let on = left_keys
-                .into_iter()
-                .zip(right_keys)
-                .map(|(l, r)| Ok((comparable_key(l, &left_schema)?, comparable_key(r, &right_schema)?)))
-                .collect::<Result<Vec<_>>>()?;
-            let filter = join_filter(join, &left_schema, &right_schema, JoinSide::Left, ctx)?;
-            // Spark sorts both sides ascending, nulls first, for its merge join.
-            let sort_options = vec![SortOptions { descending: false, nulls_first: true }; on.len()];
-            let (left_width, right_width) = (left_schema.fields().len(), right_schema.fields().len());
-            let padding = if filter.is_some() { left_width.max(right_width) } else { 0 };
-            let (left, right) = (padded(left, padding)?, padded(right, padding)?);
-            let exec: Arc<dyn ExecutionPlan> = Arc::new(SortMergeJoinExec::try_new(
-                left,
-                right,
-                on,
-                filter,
-                join_type,
-                sort_options,
-                NullEquality::NullEqualsNothing,
-            )?);
-            if padding == 0 {
-                return Ok(exec);
-            }
-            let keep: Vec<usize> = match join_type {
-                JoinType::LeftSemi | JoinType::LeftAnti => (0..left_width).collect(),
-                JoinType::LeftMark => (0..left_width).chain([padding]).collect(),
-                _ => (0..left_width).chain(padding..padding + right_width).collect(),
+        Strategy::SortMerge => sort_merge(join, join_type, left, right, keys, ctx),
+        Strategy::BroadcastHash => hash(join, join_type, left, right, keys, ctx),
+        Strategy::Hash => {
+            // Both alternatives read the inputs through slots the chosen one takes at run time.
+            let (left_slot, left_leaf) = SlotExec::new(left.schema());
+            let (right_slot, right_leaf) = SlotExec::new(right.schema());
+            let merge = if join.sort_merge_over_budget && keys.mergeable(&left_schema, &right_schema) {
+                let sorted_left = sorted(Arc::clone(&left_leaf), &keys.left)?;
+                let sorted_right = sorted(Arc::clone(&right_leaf), &keys.right)?;
+                Some(sort_merge(join, join_type, sorted_left, sorted_right, keys.clone(), ctx)?)
+            } else {
+                None
             };
-            let schema = exec.schema();
-            let columns = keep
-                .into_iter()
-                .map(|i| (Arc::new(Column::new(schema.field(i).name(), i)) as Arc<dyn PhysicalExpr>, format!("col_{i}")))
-                .collect();
-            Ok(Arc::new(ProjectionExec::try_new(columns, exec)?))
-        }
-        Strategy::Hash | Strategy::BroadcastHash if join.build_left => {
-            let filter = join_filter(join, &left_schema, &right_schema, JoinSide::Left, ctx)?;
-            let on = left_keys.into_iter().zip(right_keys).collect();
-            hash_join(left, right, on, filter, join_type, None)
-        }
-        Strategy::Hash | Strategy::BroadcastHash => {
-            // DataFusion builds from its left input: Spark's right side goes there, and the
-            // output columns are put back in Spark's order.
-            let filter = join_filter(join, &left_schema, &right_schema, JoinSide::Right, ctx)?;
-            let on = right_keys.into_iter().zip(left_keys).collect();
-            let (left_width, right_width) = (left_schema.fields().len(), right_schema.fields().len());
-            let projection = match join_type {
-                JoinType::Inner | JoinType::Left | JoinType::Right | JoinType::Full => {
-                    Some((right_width..right_width + left_width).chain(0..right_width).collect())
-                }
-                _ => None,
+            let hash = hash(join, join_type, left_leaf, right_leaf, keys, ctx)?;
+            let ((build, build_slot), (probe, probe_slot)) = if join.build_left {
+                ((left, left_slot), (right, right_slot))
+            } else {
+                ((right, right_slot), (left, left_slot))
             };
-            hash_join(right, left, on, filter, join_type.swap(), projection)
+            Ok(Arc::new(BudgetedHashJoinExec::new(build, probe, Alternatives { build_slot, probe_slot, hash, merge })))
         }
     }
+}
+
+/// A join's key expressions over its left and its right input.
+#[derive(Clone)]
+struct Keys {
+    left: Vec<Arc<dyn PhysicalExpr>>,
+    right: Vec<Arc<dyn PhysicalExpr>>,
+}
+
+impl Keys {
+    /// Whether DataFusion's merge join compares every key as Spark orders it.
+    fn mergeable(&self, left: &Schema, right: &Schema) -> bool {
+        let comparable = |keys: &[Arc<dyn PhysicalExpr>], schema: &Schema| {
+            keys.iter().all(|k| comparable_key(Arc::clone(k), schema).is_ok())
+        };
+        comparable(&self.left, left) && comparable(&self.right, right)
+    }
+}
+
+/// `input` sorted as Spark sorts a merge join's sides: by the keys, ascending, nulls first.
+fn sorted(input: Arc<dyn ExecutionPlan>, keys: &[Arc<dyn PhysicalExpr>]) -> Result<Arc<dyn ExecutionPlan>> {
+    let schema = input.schema();
+    let ordering = keys
+        .iter()
+        .map(|k| Ok(PhysicalSortExpr::new(comparable_key(Arc::clone(k), &schema)?, MERGE_ORDER)))
+        .collect::<Result<Vec<_>>>()?;
+    let ordering = LexOrdering::new(ordering).ok_or_else(|| ThermiteError::plan("a merge join without keys"))?;
+    Ok(Arc::new(SortExec::new(ordering, input)))
+}
+
+/// Spark sorts both sides ascending, nulls first, for its merge join.
+const MERGE_ORDER: SortOptions = SortOptions { descending: false, nulls_first: true };
+
+fn sort_merge(
+    join: &proto::Join,
+    join_type: JoinType,
+    left: Arc<dyn ExecutionPlan>,
+    right: Arc<dyn ExecutionPlan>,
+    keys: Keys,
+    ctx: &ExprContext,
+) -> Result<Arc<dyn ExecutionPlan>> {
+    let (left_schema, right_schema) = (left.schema(), right.schema());
+    let on = keys
+        .left
+        .into_iter()
+        .zip(keys.right)
+        .map(|(l, r)| Ok((comparable_key(l, &left_schema)?, comparable_key(r, &right_schema)?)))
+        .collect::<Result<Vec<_>>>()?;
+    let filter = join_filter(join, &left_schema, &right_schema, JoinSide::Left, ctx)?;
+    let sort_options = vec![MERGE_ORDER; on.len()];
+    let (left_width, right_width) = (left_schema.fields().len(), right_schema.fields().len());
+    let padding = if filter.is_some() { left_width.max(right_width) } else { 0 };
+    let (left, right) = (padded(left, padding)?, padded(right, padding)?);
+    let exec: Arc<dyn ExecutionPlan> = Arc::new(SortMergeJoinExec::try_new(
+        left,
+        right,
+        on,
+        filter,
+        join_type,
+        sort_options,
+        NullEquality::NullEqualsNothing,
+    )?);
+    if padding == 0 {
+        return Ok(exec);
+    }
+    let keep: Vec<usize> = match join_type {
+        JoinType::LeftSemi | JoinType::LeftAnti => (0..left_width).collect(),
+        JoinType::LeftMark => (0..left_width).chain([padding]).collect(),
+        _ => (0..left_width).chain(padding..padding + right_width).collect(),
+    };
+    let schema = exec.schema();
+    let columns = keep
+        .into_iter()
+        .map(|i| (Arc::new(Column::new(schema.field(i).name(), i)) as Arc<dyn PhysicalExpr>, format!("col_{i}")))
+        .collect();
+    Ok(Arc::new(ProjectionExec::try_new(columns, exec)?))
+}
+
+/// A hash join building from the side `join` names.
+fn hash(
+    join: &proto::Join,
+    join_type: JoinType,
+    left: Arc<dyn ExecutionPlan>,
+    right: Arc<dyn ExecutionPlan>,
+    keys: Keys,
+    ctx: &ExprContext,
+) -> Result<Arc<dyn ExecutionPlan>> {
+    let (left_schema, right_schema) = (left.schema(), right.schema());
+    if join.build_left {
+        let filter = join_filter(join, &left_schema, &right_schema, JoinSide::Left, ctx)?;
+        let on = keys.left.into_iter().zip(keys.right).collect();
+        return hash_join(left, right, on, filter, join_type, None);
+    }
+    // DataFusion builds from its left input: Spark's right side goes there, and the output
+    // columns are put back in Spark's order.
+    let filter = join_filter(join, &left_schema, &right_schema, JoinSide::Right, ctx)?;
+    let on = keys.right.into_iter().zip(keys.left).collect();
+    let (left_width, right_width) = (left_schema.fields().len(), right_schema.fields().len());
+    let projection = match join_type {
+        JoinType::Inner | JoinType::Left | JoinType::Right | JoinType::Full => {
+            Some((right_width..right_width + left_width).chain(0..right_width).collect())
+        }
+        _ => None,
+    };
+    hash_join(right, left, on, filter, join_type.swap(), projection)
+}
+
+/// Spark's `NOT IN` plan: a left anti join on one key over a broadcast right side, no condition.
+fn null_aware_anti_join(
+    join: &proto::Join,
+    left: Arc<dyn ExecutionPlan>,
+    right: Arc<dyn ExecutionPlan>,
+    mut left_keys: Vec<Arc<dyn PhysicalExpr>>,
+    mut right_keys: Vec<Arc<dyn PhysicalExpr>>,
+) -> Result<Arc<dyn ExecutionPlan>> {
+    let shaped = join.r#type() == Type::LeftAnti
+        && join.strategy() == Strategy::BroadcastHash
+        && !join.build_left
+        && join.condition.is_none()
+        && left_keys.len() == 1;
+    if !shaped {
+        return Err(ThermiteError::plan("a null-aware anti join needs one key, a broadcast right side and no condition"));
+    }
+    let (probe_key, build_key) = (left_keys.remove(0), right_keys.remove(0));
+    Ok(Arc::new(NullAwareAntiJoinExec::new(right, left, build_key, probe_key)))
 }
 
 fn hash_join(

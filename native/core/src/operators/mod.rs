@@ -1,9 +1,11 @@
 //! Operators Spark has and DataFusion lacks, and wrappers that give DataFusion's operators
 //! Spark's error reporting.
 
+pub mod budgeted_hash_join;
 pub mod expand;
 pub mod join;
 pub mod jvm_input;
+pub mod null_aware_anti_join;
 pub mod operator_context;
 pub mod parquet_scan;
 pub mod schema_adapter;

@@ -1,6 +1,8 @@
 package dev.thermite
 
+import dev.thermite.exec.ThermiteBroadcastHashJoinExec
 import org.apache.spark.sql.DataFrame
+import org.apache.spark.sql.execution.adaptive.AQEShuffleReadExec
 import org.junit.Assert.assertTrue
 import org.junit.Test
 
@@ -119,6 +121,43 @@ class JoinSuite extends ThermiteTestBase {
       "JOIN jr c ON b.str = c.str", Seq("ThermiteSortMergeJoinExec", "ThermiteShuffledHashJoinExec"))
   }
 
+  @Test def aqeSplitsSkewedNativeShufflePartitions(): Unit = withConf(
+      "spark.sql.adaptive.enabled" -> "true",
+      "spark.sql.autoBroadcastJoinThreshold" -> "-1",
+      "spark.sql.shuffle.partitions" -> "8",
+      "spark.sql.adaptive.coalescePartitions.enabled" -> "false",
+      "spark.sql.adaptive.skewJoin.skewedPartitionFactor" -> "2",
+      "spark.sql.adaptive.skewJoin.skewedPartitionThresholdInBytes" -> "1KB",
+      "spark.sql.adaptive.advisoryPartitionSizeInBytes" -> "1KB") {
+    // Four rows in five share key 0: its partition is split across tasks, each joining its part
+    // of the skewed side with the whole partition of the other.
+    val skewed = tempPath("skewed")
+    spark.range(0, 20000, 1, 4).selectExpr("id", "if(id % 5 < 4, 0, id) AS k", "repeat('s', 20) AS pad").write.parquet(skewed)
+    spark.read.parquet(skewed).createOrReplaceTempView("skewed")
+    val keys = tempPath("skew_keys")
+    spark.range(0, 20000, 1, 2).selectExpr("id AS k", "cast(id AS string) AS name").write.parquet(keys)
+    spark.read.parquet(keys).createOrReplaceTempView("skew_keys")
+    for ((hint, node) <- Seq(("SHUFFLE_MERGE(l)", "ThermiteSortMergeJoinExec"), ("SHUFFLE_HASH(r)", "ThermiteShuffledHashJoinExec"))) {
+      val df = checkSql(s"SELECT /*+ $hint */ l.id, r.name FROM skewed l JOIN skew_keys r ON l.k = r.k",
+        Seq(node, "ThermiteShuffleExchangeExec"))
+      val reads = planNodes(df).collect { case r: AQEShuffleReadExec => r }
+      assertTrue(s"AQE split a skewed native shuffle: ${df.queryExecution.executedPlan}", reads.exists(_.hasSkewedPartition))
+    }
+  }
+
+  @Test def aqeTurnsAShuffledJoinIntoANativeBroadcastWithLocalReads(): Unit = withConf(
+      "spark.sql.adaptive.enabled" -> "true",
+      "spark.sql.autoBroadcastJoinThreshold" -> "-1",
+      "spark.sql.adaptive.autoBroadcastJoinThreshold" -> "10MB") {
+    // Planned as a merge join; the filtered side turns out small, so AQE broadcasts its native
+    // shuffle's output and the other side reads its map outputs locally.
+    val (left, right) = tables
+    val df = checkSql(s"SELECT l.id, r.id, r.str FROM $left l JOIN (SELECT * FROM $right WHERE id < 20) r ON l.i = r.i",
+      Seq("ThermiteBroadcastHashJoinExec", "ThermiteBroadcastExchangeExec", "ThermiteShuffleExchangeExec"))
+    val reads = planNodes(df).collect { case r: AQEShuffleReadExec => r }
+    assertTrue(s"a local read of a native shuffle: ${df.queryExecution.executedPlan}", reads.exists(_.isLocalRead))
+  }
+
   private def broadcast(f: => Unit): Unit = for (aqe <- Seq("true", "false")) {
     withConf("spark.sql.adaptive.enabled" -> aqe, "spark.sql.autoBroadcastJoinThreshold" -> "10MB")(f)
   }
@@ -156,9 +195,41 @@ class JoinSuite extends ThermiteTestBase {
     assertTrue(planNodes(df).exists(_.nodeName == "BroadcastHashJoin"))
     checkSql("SELECT /*+ BROADCAST(r) */ l.id, l.str FROM jl l LEFT SEMI JOIN jr r ON l.l = r.l AND initcap(l.str) <> r.str",
       Seq("ThermiteBroadcastExchangeExec"))
-    // NOT IN: Spark's null-aware anti join and its broadcast stay in Spark.
-    checkSql("SELECT id FROM jl WHERE i NOT IN (SELECT i FROM jr WHERE b > 0)", Nil)
-    checkSql("SELECT id FROM jl WHERE i NOT IN (SELECT i FROM jr WHERE b > 0 AND i IS NOT NULL)", Nil)
+  }
+
+  @Test def notInIsANullAwareAntiJoin(): Unit = broadcast {
+    val (l, r) = tables
+    // `i` has NULLs on both sides: a NULL in the subquery keeps no row, a NULL probe key survives
+    // only an empty subquery.
+    for (sub <- Seq(s"SELECT i FROM $r WHERE b > 0", s"SELECT i FROM $r WHERE b > 0 AND i IS NOT NULL",
+        s"SELECT i FROM $r WHERE i IS NULL", s"SELECT i FROM $r WHERE id = 7")) {
+      checkSql(s"SELECT id, i FROM $l WHERE i NOT IN ($sub)", Broadcast)
+      checkSql(s"SELECT id, str FROM $l WHERE i IS NOT NULL AND i NOT IN ($sub)", Broadcast)
+    }
+    checkSql(s"SELECT id FROM $l WHERE str NOT IN (SELECT str FROM $r WHERE id > 60)", Broadcast)
+    checkSql(s"SELECT id FROM $l WHERE dec15 NOT IN (SELECT dec15 FROM $r WHERE b > 0 AND dec15 IS NOT NULL)", Broadcast)
+    val df = checkSql(s"SELECT id FROM $l WHERE l NOT IN (SELECT l FROM $r WHERE b > 1)", Broadcast)
+    val nullAware = planNodes(df).collect { case j: ThermiteBroadcastHashJoinExec => j.join.getNullAware }
+    assertTrue(df.queryExecution.executedPlan.toString, nullAware.contains(true))
+  }
+
+  // With AQE on, Spark drops a join with an empty side.
+  @Test def notInAnEmptySubquery(): Unit = withConf("spark.sql.adaptive.enabled" -> "false") {
+    val (l, r) = tables
+    checkSql(s"SELECT id, i FROM $l WHERE i NOT IN (SELECT i FROM $r WHERE id < 0)", Broadcast)
+  }
+
+  @Test def notInLeftInSparkReadsSparksBroadcast(): Unit = broadcast {
+    val (l, r) = tables
+    // `initcap` in the key keeps the join in Spark, which tells an empty or NULL-keyed subquery
+    // by its own relation: the broadcast stays Spark's too, and says why.
+    for (sub <- Seq(s"SELECT str FROM $r WHERE b > 0", s"SELECT str FROM $r WHERE id < 0", s"SELECT str FROM $r WHERE str IS NULL")) {
+      val df = checkSql(s"SELECT id FROM $l WHERE initcap(str) NOT IN ($sub)", Nil)
+      // AQE may drop the join of an empty subquery, and its broadcast with it.
+      val broadcasts = planNodes(df).filter(_.nodeName == "BroadcastExchange")
+      assertTrue(df.queryExecution.executedPlan.toString,
+        broadcasts.forall(b => Fallback.reason(b).exists(_.contains("runs natively only with its join"))))
+    }
   }
 
   @Test def reusedBroadcast(): Unit = broadcast {

@@ -7,9 +7,9 @@ import org.junit.Assert.assertTrue
 import org.junit.Test
 
 /**
- * With a small off-heap budget, native sorts and aggregations reserve their memory from Spark,
- * spill when refused, and still answer as Spark does. Runs in a JVM of its own (see the pom): the memory
- * budget is fixed when the SparkContext starts.
+ * With a small off-heap budget, native sorts, aggregations and shuffle writes reserve their memory
+ * from Spark, spill when refused, and still answer as Spark does. Runs in a JVM of its own (see
+ * the pom): the memory budget is fixed when the SparkContext starts.
  */
 class SpillIsolatedSuite extends ThermiteTestBase {
   override lazy val spark: SparkSession = TestSpark.build(Map(

@@ -6,8 +6,12 @@ import org.apache.spark.sql.catalyst.expressions.{Attribute, SortOrder}
 import org.apache.spark.sql.catalyst.plans.physical.{Distribution, Partitioning}
 import org.apache.spark.sql.execution.SparkPlan
 import org.apache.spark.sql.execution.joins.ShuffledHashJoinExec
+import org.apache.spark.sql.execution.metric.SQLMetric
 
-/** Spark's `ShuffledHashJoinExec`, run natively: a hash table of the build side's partition per task. */
+/**
+ * Spark's `ShuffledHashJoinExec`, run natively: a hash table of the build side's partition per
+ * task, or, when Spark refuses the memory for it, a merge of both sides sorted (spilling).
+ */
 case class ThermiteShuffledHashJoinExec(
     original: ShuffledHashJoinExec,
     join: proto.Join,
@@ -15,6 +19,8 @@ case class ThermiteShuffledHashJoinExec(
     right: SparkPlan)
     extends ThermiteJoinExec {
   override def nodeName: String = "ThermiteShuffledHashJoinExec"
+  // Over budget it sorts both sides instead, and the sorts spill.
+  override protected def extraMetrics: Map[String, SQLMetric] = spillMetrics
   override def output: Seq[Attribute] = original.output
   override def outputPartitioning: Partitioning = original.outputPartitioning
   override def outputOrdering: Seq[SortOrder] = original.outputOrdering

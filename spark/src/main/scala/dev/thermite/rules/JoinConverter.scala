@@ -14,8 +14,8 @@ import org.apache.spark.sql.types.{BinaryType, DoubleType, FloatType}
 
 /**
  * Spark's equi-joins: `ShuffledHashJoinExec` (either build side), `SortMergeJoinExec` and
- * `BroadcastHashJoinExec` over a native broadcast, of every join type Spark plans them with (not
- * the null-aware anti join of NOT IN), with an extra condition. Keys
+ * `BroadcastHashJoinExec` over a native broadcast, of every join type Spark plans them with (the
+ * null-aware anti join of NOT IN too), with an extra condition. Keys
  * come as Spark planned them: `<=>` already rewritten into non-null keys, floating point keys
  * already normalized (NaN and -0.0).
  */
@@ -23,11 +23,26 @@ object JoinConverter extends OperatorConverter {
   override def convert(node: SparkPlan): Either[String, ThermiteExec] = node match {
     case j: ShuffledHashJoinExec =>
       joinProto(j.leftKeys, j.rightKeys, j.joinType, j.condition, j.left, j.right, proto.Join.Strategy.HASH)
-        .map(b => ThermiteShuffledHashJoinExec(j, b.setBuildLeft(j.buildSide == BuildLeft).build(), j.left, j.right))
+        .map { b =>
+          // Sorting instead of hashing loses the streamed side's order, which a parent may use.
+          b.setBuildLeft(j.buildSide == BuildLeft).setSortMergeOverBudget(j.outputOrdering.isEmpty)
+          ThermiteShuffledHashJoinExec(j, b.build(), j.left, j.right)
+        }
+    case j: BroadcastHashJoinExec if j.isNullAwareAntiJoin =>
+      // Converted together with its broadcast (see `BroadcastExchangeConverter`).
+      for {
+        broadcast <- j.right match {
+          case b @ ThermiteBroadcastExchangeExec(_) => Right(b)
+          case BroadcastExchangeExec(mode: HashedRelationBroadcastMode, child) if ThermiteExec.isNative(child) =>
+            Right(ThermiteBroadcastExchangeExec(mode, child))
+          case other => Left(s"its broadcast ${other.nodeName} is not over a native input")
+        }
+        b <- joinProto(j.leftKeys, j.rightKeys, j.joinType, j.condition, j.left, broadcast,
+          proto.Join.Strategy.BROADCAST_HASH)
+      } yield ThermiteBroadcastHashJoinExec(j, b.setNullAware(true).build(), j.left, broadcast)
     case j: BroadcastHashJoinExec =>
       val build = if (j.buildSide == BuildLeft) j.left else j.right
       for {
-        _ <- if (j.isNullAwareAntiJoin) Left("a null-aware anti join (NOT IN) is not supported") else Right(())
         _ <- build match {
           case ThermiteBroadcastExchangeExec(_) => Right(())
           case other => Left(s"its broadcast ${other.nodeName} is not native")
@@ -89,8 +104,10 @@ object JoinConverter extends OperatorConverter {
 }
 
 /**
- * A hash join's broadcast over a native input. Spark's null-aware anti join checks its relation
- * for Spark's own empty and all-NULL-keys relations by identity: that broadcast stays in Spark.
+ * A hash join's broadcast over a native input. That of a null-aware anti join is converted only
+ * with its join: a Spark join tells an empty or NULL-keyed build side by the identity of Spark's
+ * own relation objects, which a native broadcast does not have. (AQE converts a broadcast alone
+ * when it makes it a query stage, so this converter cannot see the join.)
  */
 object BroadcastExchangeConverter extends OperatorConverter {
   override def convert(node: SparkPlan): Either[String, ThermiteExec] = {
@@ -100,9 +117,10 @@ object BroadcastExchangeConverter extends OperatorConverter {
       // them only from a relation of Spark's own long-keyed class.
       case mode: HashedRelationBroadcastMode if mode.key.exists(_.find(_.isInstanceOf[ShiftLeft]).isDefined) =>
         Left("a broadcast of several integral keys packed into one long stays in Spark")
-      case mode: HashedRelationBroadcastMode if !mode.isNullAware =>
+      case mode: HashedRelationBroadcastMode if mode.isNullAware =>
+        Left("the broadcast of a null-aware anti join (NOT IN) runs natively only with its join")
+      case mode: HashedRelationBroadcastMode =>
         OperatorSerde.nativeChildren(exchange).map(_ => ThermiteBroadcastExchangeExec(mode, exchange.child))
-      case mode: HashedRelationBroadcastMode => Left("the broadcast of a null-aware anti join (NOT IN) stays in Spark")
       case other => Left(s"broadcast mode $other is not supported")
     }
   }
