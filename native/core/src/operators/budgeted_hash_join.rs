@@ -111,8 +111,10 @@ pub struct Alternatives {
 }
 
 pub struct BudgetedHashJoinExec {
-    build: Arc<dyn ExecutionPlan>,
-    probe: Arc<dyn ExecutionPlan>,
+    /// Spark's left and right inputs, in that order (as Spark lists its node's metrics).
+    left: Arc<dyn ExecutionPlan>,
+    right: Arc<dyn ExecutionPlan>,
+    build_left: bool,
     alternatives: Alternatives,
     properties: PlanProperties,
     metrics: ExecutionPlanMetricsSet,
@@ -120,19 +122,24 @@ pub struct BudgetedHashJoinExec {
 
 impl fmt::Debug for BudgetedHashJoinExec {
     fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.debug_struct("BudgetedHashJoinExec").field("build", &self.build).field("probe", &self.probe).finish()
+        f.debug_struct("BudgetedHashJoinExec").field("left", &self.left).field("right", &self.right).finish()
     }
 }
 
 impl BudgetedHashJoinExec {
-    pub fn new(build: Arc<dyn ExecutionPlan>, probe: Arc<dyn ExecutionPlan>, alternatives: Alternatives) -> Self {
+    pub fn new(
+        left: Arc<dyn ExecutionPlan>,
+        right: Arc<dyn ExecutionPlan>,
+        build_left: bool,
+        alternatives: Alternatives,
+    ) -> Self {
         let properties = PlanProperties::new(
             EquivalenceProperties::new(alternatives.hash.schema()),
             Partitioning::UnknownPartitioning(1),
             EmissionType::Incremental,
             Boundedness::Bounded,
         );
-        Self { build, probe, alternatives, properties, metrics: ExecutionPlanMetricsSet::new() }
+        Self { left, right, build_left, alternatives, properties, metrics: ExecutionPlanMetricsSet::new() }
     }
 
     /// Every metric of the alternatives but their row counts (the top one's rows are this node's).
@@ -212,12 +219,12 @@ impl ExecutionPlan for BudgetedHashJoinExec {
     }
 
     fn children(&self) -> Vec<&Arc<dyn ExecutionPlan>> {
-        vec![&self.build, &self.probe]
+        vec![&self.left, &self.right]
     }
 
     fn with_new_children(self: Arc<Self>, children: Vec<Arc<dyn ExecutionPlan>>) -> Result<Arc<dyn ExecutionPlan>> {
-        let (build, probe) = (Arc::clone(&children[0]), Arc::clone(&children[1]));
-        Ok(Arc::new(Self::new(build, probe, self.alternatives.clone())))
+        let (left, right) = (Arc::clone(&children[0]), Arc::clone(&children[1]));
+        Ok(Arc::new(Self::new(left, right, self.build_left, self.alternatives.clone())))
     }
 
     fn metrics(&self) -> Option<MetricsSet> {
@@ -230,9 +237,10 @@ impl ExecutionPlan for BudgetedHashJoinExec {
     }
 
     fn execute(&self, partition: usize, context: Arc<TaskContext>) -> Result<SendableRecordBatchStream> {
+        let (build, probe) = if self.build_left { (&self.left, &self.right) } else { (&self.right, &self.left) };
         let run = Run {
-            build: Arc::clone(&self.build),
-            probe: Arc::clone(&self.probe),
+            build: Arc::clone(build),
+            probe: Arc::clone(probe),
             alternatives: self.alternatives.clone(),
             output_rows: MetricBuilder::new(&self.metrics).output_rows(partition),
         };

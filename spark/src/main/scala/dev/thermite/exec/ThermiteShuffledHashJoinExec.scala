@@ -28,9 +28,6 @@ case class ThermiteShuffledHashJoinExec(
   override protected def stringArgs: Iterator[Any] =
     Iterator(original.leftKeys, original.rightKeys, original.joinType, original.buildSide, original.condition)
 
-  // The native hash join takes its build side first.
-  override protected def nativeInputOrder: Seq[SparkPlan] = if (join.getBuildLeft) children else Seq(right, left)
-
   override protected def withNewChildrenInternal(newLeft: SparkPlan, newRight: SparkPlan): ThermiteShuffledHashJoinExec =
     copy(left = newLeft, right = newRight)
 }
