@@ -13,13 +13,13 @@ use arrow::datatypes::SchemaRef;
 use datafusion::common::{DataFusionError, Result};
 use datafusion::execution::memory_pool::MemoryConsumer;
 use datafusion::execution::{SendableRecordBatchStream, TaskContext};
-use datafusion::physical_expr::{EquivalenceProperties, Partitioning};
-use datafusion::physical_plan::execution_plan::{Boundedness, EmissionType};
 use datafusion::physical_plan::metrics::{Count, ExecutionPlanMetricsSet, MetricBuilder, MetricValue, MetricsSet};
 use datafusion::physical_plan::spill::get_record_batch_memory_size;
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::physical_plan::{DisplayAs, DisplayFormatType, ExecutionPlan, PlanProperties};
 use futures::{StreamExt, TryStreamExt};
+
+use crate::operators::task_stream_properties;
 
 /// Bytes per build row that DataFusion's hash table takes besides the rows: its map entries,
 /// chain links and matched-row bitmap, rounded up.
@@ -58,12 +58,7 @@ pub struct SlotExec {
 impl SlotExec {
     pub fn new(schema: SchemaRef) -> (Arc<Slot>, Arc<dyn ExecutionPlan>) {
         let slot = Arc::new(Slot::default());
-        let properties = PlanProperties::new(
-            EquivalenceProperties::new(schema),
-            Partitioning::UnknownPartitioning(1),
-            EmissionType::Incremental,
-            Boundedness::Bounded,
-        );
+        let properties = task_stream_properties(schema);
         (Arc::clone(&slot), Arc::new(Self { slot, properties }))
     }
 }
@@ -133,12 +128,7 @@ impl BudgetedHashJoinExec {
         build_left: bool,
         alternatives: Alternatives,
     ) -> Self {
-        let properties = PlanProperties::new(
-            EquivalenceProperties::new(alternatives.hash.schema()),
-            Partitioning::UnknownPartitioning(1),
-            EmissionType::Incremental,
-            Boundedness::Bounded,
-        );
+        let properties = task_stream_properties(alternatives.hash.schema());
         Self { left, right, build_left, alternatives, properties, metrics: ExecutionPlanMetricsSet::new() }
     }
 

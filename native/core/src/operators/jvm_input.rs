@@ -11,11 +11,10 @@ use arrow::datatypes::SchemaRef;
 use arrow::ffi_stream::ArrowArrayStreamReader;
 use datafusion::common::{internal_err, Result};
 use datafusion::execution::{SendableRecordBatchStream, TaskContext};
-use datafusion::physical_expr::{EquivalenceProperties, Partitioning};
-use datafusion::physical_plan::execution_plan::{Boundedness, EmissionType};
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::physical_plan::{DisplayAs, DisplayFormatType, ExecutionPlan, PlanProperties};
 
+use crate::operators::task_stream_properties;
 use crate::error::{ErrorKind, ThermiteError};
 
 #[derive(Debug)]
@@ -27,12 +26,7 @@ pub struct JvmInputExec {
 
 impl JvmInputExec {
     pub fn new(schema: SchemaRef, reader: ArrowArrayStreamReader) -> Self {
-        let properties = PlanProperties::new(
-            EquivalenceProperties::new(Arc::clone(&schema)),
-            Partitioning::UnknownPartitioning(1),
-            EmissionType::Incremental,
-            Boundedness::Bounded,
-        );
+        let properties = task_stream_properties(Arc::clone(&schema));
         Self { schema, reader: Mutex::new(Some(reader)), properties }
     }
 }

@@ -14,3 +14,19 @@ pub use expand::ExpandExec;
 pub use jvm_input::JvmInputExec;
 pub use operator_context::OperatorContextExec;
 pub use parquet_scan::{ParquetScanExec, ScanFile};
+
+use arrow::datatypes::SchemaRef;
+use datafusion::physical_expr::{EquivalenceProperties, Partitioning};
+use datafusion::physical_plan::execution_plan::{Boundedness, EmissionType};
+use datafusion::physical_plan::PlanProperties;
+
+/// The properties of an operator that streams one task's rows of `schema`: one partition, as a
+/// Spark task sees it.
+pub fn task_stream_properties(schema: SchemaRef) -> PlanProperties {
+    PlanProperties::new(
+        EquivalenceProperties::new(schema),
+        Partitioning::UnknownPartitioning(1),
+        EmissionType::Incremental,
+        Boundedness::Bounded,
+    )
+}

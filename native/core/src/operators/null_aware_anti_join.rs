@@ -11,15 +11,16 @@ use datafusion::common::{JoinType, NullEquality, Result};
 use datafusion::datasource::memory::MemorySourceConfig;
 use datafusion::execution::{SendableRecordBatchStream, TaskContext};
 use datafusion::physical_expr::expressions::IsNotNullExpr;
-use datafusion::physical_expr::{EquivalenceProperties, Partitioning, PhysicalExpr};
+use datafusion::physical_expr::PhysicalExpr;
 use datafusion::physical_plan::common::collect;
-use datafusion::physical_plan::execution_plan::{Boundedness, EmissionType};
 use datafusion::physical_plan::filter::FilterExec;
 use datafusion::physical_plan::joins::{HashJoinExec, PartitionMode};
 use datafusion::physical_plan::metrics::{BaselineMetrics, ExecutionPlanMetricsSet, MetricsSet};
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::physical_plan::{DisplayAs, DisplayFormatType, EmptyRecordBatchStream, ExecutionPlan, PlanProperties};
 use futures::{StreamExt, TryStreamExt};
+
+use crate::operators::task_stream_properties;
 
 /// The probe rows that `NOT IN` the build side's keys keeps:
 /// - all of them when the build side is empty (`x NOT IN ()` is true, even for a NULL `x`);
@@ -42,12 +43,7 @@ impl NullAwareAntiJoinExec {
         build_key: Arc<dyn PhysicalExpr>,
         probe_key: Arc<dyn PhysicalExpr>,
     ) -> Self {
-        let properties = PlanProperties::new(
-            EquivalenceProperties::new(probe.schema()),
-            Partitioning::UnknownPartitioning(1),
-            EmissionType::Incremental,
-            Boundedness::Bounded,
-        );
+        let properties = task_stream_properties(probe.schema());
         Self { build, probe, build_key, probe_key, properties, metrics: ExecutionPlanMetricsSet::new() }
     }
 }

@@ -15,14 +15,14 @@ use datafusion::datasource::physical_plan::{FileScanConfigBuilder, FileSource, P
 use datafusion::datasource::source::DataSourceExec;
 use datafusion::execution::object_store::ObjectStoreUrl;
 use datafusion::execution::{SendableRecordBatchStream, TaskContext};
-use datafusion::physical_expr::{EquivalenceProperties, Partitioning, PhysicalExpr};
-use datafusion::physical_plan::execution_plan::{Boundedness, EmissionType};
+use datafusion::physical_expr::PhysicalExpr;
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::physical_plan::{DisplayAs, DisplayFormatType, ExecutionPlan, PlanProperties};
 use futures::{stream, StreamExt, TryStreamExt};
 use object_store::path::Path;
 
 use super::schema_adapter::SparkSchemaAdapterFactory;
+use crate::operators::task_stream_properties;
 use crate::error::{ErrorKind, ThermiteError};
 use crate::metrics;
 
@@ -62,12 +62,7 @@ impl ParquetScanExec {
     ) -> Self {
         let output_fields: Vec<Field> =
             data_schema.fields().iter().map(|f| f.as_ref().clone()).chain(partition_fields.iter().cloned()).collect();
-        let properties = PlanProperties::new(
-            EquivalenceProperties::new(Arc::new(Schema::new(output_fields))),
-            Partitioning::UnknownPartitioning(1),
-            EmissionType::Incremental,
-            Boundedness::Bounded,
-        );
+        let properties = task_stream_properties(Arc::new(Schema::new(output_fields)));
         Self {
             files,
             data_schema,
