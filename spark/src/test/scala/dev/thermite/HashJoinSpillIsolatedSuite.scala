@@ -7,8 +7,8 @@ import org.junit.Test
 
 /**
  * A shuffled hash join whose build side is larger than a task's share of the off-heap budget
- * sorts both sides (spilling) and merges them instead, where Spark's own hash join fails the
- * task. Its own JVM (see the pom): the budget is fixed when the SparkContext starts, and large
+ * sorts both sides (spilling) and merges them instead; Spark's own hash join, which cannot
+ * spill, fails the task when its build side does not fit. Its own JVM (see the pom): the budget is fixed when the SparkContext starts, and large
  * enough for the two sorts' merge reservations.
  */
 class HashJoinSpillIsolatedSuite extends ThermiteTestBase {
@@ -25,7 +25,8 @@ class HashJoinSpillIsolatedSuite extends ThermiteTestBase {
     val join = (hint: String) =>
       s"SELECT /*+ $hint */ count(*), sum(a.id), sum(b.id), max(b.s) FROM join_spill a JOIN join_spill b ON a.s = b.s"
     withConf("spark.sql.autoBroadcastJoinThreshold" -> "-1") {
-      // Spark's own hash join cannot build this side within the budget: its answer comes from its merge join.
+      // Spark's own hash join holds its build side in memory and cannot spill: the expected
+      // answer comes from Spark's merge join.
       val expected = withConf(ThermiteConf.Enabled -> "false")(spark.sql(join("SHUFFLE_MERGE(a)")).collect())
       val df = spark.sql(join("SHUFFLE_HASH(b)"))
       assertSameRows(expected, df.collect())
