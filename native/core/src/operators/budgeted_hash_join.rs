@@ -179,9 +179,11 @@ impl Run {
         build_slot.put(build)?;
         probe_slot.put(self.probe.execute(0, Arc::clone(&context))?)?;
         let (schema, output_rows) = (hash.schema(), self.output_rows);
+        // Both alternatives give Spark's columns; the merge's batches take the hash join's names.
+        let relabel = !Arc::ptr_eq(chosen, &hash);
         let stream = chosen.execute(0, context)?.map(move |batch| {
-            // Both alternatives give Spark's columns; the names are the hash join's.
-            let batch = RecordBatch::try_new(Arc::clone(&schema), batch?.columns().to_vec())?;
+            let batch = batch?;
+            let batch = if relabel { RecordBatch::try_new(Arc::clone(&schema), batch.columns().to_vec())? } else { batch };
             output_rows.add(batch.num_rows());
             Ok(batch)
         });
