@@ -1,4 +1,5 @@
-# Entry points: `make jar`, `make demo`, `make test`, `make bench` (not part of the tests).
+# Entry points: `make jar`, `make demo`, `make test`, `make tpcds` and `make bench` (not part of
+# `make test`: too long for CI).
 #
 # Build outputs that are slow to make live outside the clone so they survive fresh checkouts:
 # the Cargo target dir and the Python environment under $(THERMITE_CACHE); Maven uses ~/.m2.
@@ -9,8 +10,11 @@ VENV ?= $(THERMITE_CACHE)/venv
 PYTHON := $(VENV)/bin/python
 PYSPARK_VERSION := 3.5.9
 TPCHGEN_VERSION := 4.0.0
+TPCGEN_VERSION := 4.0.0
 # Named after the versions it installed, so changing one reinstalls.
-PYENV_STAMP := $(VENV)/.installed-pyspark$(PYSPARK_VERSION)-tpchgen$(TPCHGEN_VERSION)
+PYENV_STAMP := $(VENV)/.installed-pyspark$(PYSPARK_VERSION)-tpchgen$(TPCHGEN_VERSION)-tpcgen$(TPCGEN_VERSION)
+# Spark's own test jar: its SQL golden files and TPC-DS query texts.
+SPARK_TESTS_JAR := $(THERMITE_CACHE)/spark-tests/spark-sql_2.12-$(PYSPARK_VERSION)-tests.jar
 MVN := mvn -B -ntp
 
 PLATFORM := $(shell uname -s | tr A-Z a-z)-$(shell uname -m | sed 's/arm64/aarch64/')
@@ -20,7 +24,7 @@ NATIVE_RESOURCE_DIR := spark/target/native-resources/dev/thermite/native/$(PLATF
 # Spark in tests stays on loopback.
 export SPARK_LOCAL_IP := 127.0.0.1
 
-.PHONY: jar native demo test test-native test-jvm test-pyspark pyenv bench clean
+.PHONY: jar native demo test test-native test-jvm test-pyspark pyenv bench tpcds spark-tests-jar clean
 
 native:
 	cargo build --release -p thermite-jni
@@ -35,15 +39,22 @@ pyenv: $(PYENV_STAMP)
 
 $(PYENV_STAMP):
 	python3 -m venv $(VENV)
-	$(VENV)/bin/pip install -q pyspark==$(PYSPARK_VERSION) tpchgen-cli==$(TPCHGEN_VERSION)
+	$(VENV)/bin/pip install -q pyspark==$(PYSPARK_VERSION) tpchgen-cli==$(TPCHGEN_VERSION) \
+	  tpcgen-cli==$(TPCGEN_VERSION)
 	touch $@
+
+spark-tests-jar: $(SPARK_TESTS_JAR)
+
+$(SPARK_TESTS_JAR):
+	$(MVN) -N dependency:copy -Dartifact=org.apache.spark:spark-sql_2.12:$(PYSPARK_VERSION):jar:tests \
+	  -DoutputDirectory=$(dir $(SPARK_TESTS_JAR))
 
 demo: jar pyenv
 	$(PYTHON) tests/pyspark/demo.py
 
 # Rust unit tests, then the Spark differential suites (Surefire, which also packages the jar),
 # then PySpark tests against the packaged jar: stock Spark, local-cluster executors, leak check,
-# TPC-H at SF0.1 (data generated once under $(THERMITE_CACHE)/tpch).
+# TPC-H at SF0.1 and TPC-DS at SF0.1 (data generated once under $(THERMITE_CACHE)).
 test: native pyenv test-native test-jvm test-pyspark
 
 test-native:
@@ -52,8 +63,14 @@ test-native:
 test-jvm: native
 	$(MVN) package
 
-test-pyspark: pyenv
+test-pyspark: pyenv $(SPARK_TESTS_JAR)
 	THERMITE_CACHE=$(THERMITE_CACHE) $(PYTHON) tests/pyspark/run_all.py
+
+# TPC-DS at SF1 (too long for `make test`): the 103 queries with Thermite off and on, equal answers,
+# none more than 1.2x slower than Spark; the per-query table goes to tests/tpcds/results-sf1.md.
+tpcds: jar pyenv $(SPARK_TESTS_JAR)
+	THERMITE_CACHE=$(THERMITE_CACHE) TPCDS_SCALE=1 TPCDS_MAX_RATIO=1.2 \
+	  TPCDS_RESULTS=tests/tpcds/results-sf1.md $(PYTHON) tests/tpcds/tpcds_test.py
 
 # TPC-H on vanilla Spark, Spark + Thermite and Spark + Comet, each in a fresh JVM; results under
 # $(BENCH_RESULTS). SCALE (TPC-H scale factor), ITERATIONS and BENCH_RESULTS override; see

@@ -26,20 +26,27 @@ def ensure_data(scale, parts=2):
     """The TPC-H tables at `scale` as Parquet, one folder per table of `parts` files, generated
     once by tpchgen-cli under $THERMITE_CACHE/tpch and reused afterwards."""
     target = os.path.join(cache_root(), "tpch", f"sf{scale}-parts{parts}")
+    return generated_once(target, f"TPC-H SF{scale}", lambda out: [
+        "tpchgen-cli", "parquet", "--scale-factor", str(scale), "--parts", str(parts), "--output-dir", out, "--quiet"])
+
+
+def generated_once(target, what, command):
+    """`target`, made by `command(folder)` (a generator of the Python environment writing into
+    the folder) the first time and reused afterwards; a run cut short leaves nothing behind."""
     if os.path.exists(os.path.join(target, "_COMPLETE")):
         return target
-    generator = os.path.join(os.path.dirname(sys.executable), "tpchgen-cli")
+    args = command(target + ".partial")
+    generator = os.path.join(os.path.dirname(sys.executable), args[0])
     if not os.path.exists(generator):
         sys.exit(f"{generator} is missing: run `make pyenv`")
     staging = target + ".partial"
     shutil.rmtree(staging, ignore_errors=True)
     start = time.time()
-    subprocess.run([generator, "parquet", "--scale-factor", str(scale), "--parts", str(parts),
-                    "--output-dir", staging, "--quiet"], check=True)
+    subprocess.run([generator] + args[1:], check=True, stdout=subprocess.DEVNULL)
     open(os.path.join(staging, "_COMPLETE"), "w").close()
     shutil.rmtree(target, ignore_errors=True)
     os.rename(staging, target)
-    print(f"generated TPC-H SF{scale} in {time.time() - start:.1f} s: {target}", flush=True)
+    print(f"generated {what} in {time.time() - start:.1f} s: {target}", flush=True)
     return target
 
 

@@ -4,6 +4,7 @@
 pub mod aggregate;
 pub mod error;
 pub mod execution;
+pub mod export;
 pub mod expr;
 pub mod metrics;
 pub mod operators;

@@ -144,6 +144,8 @@ pub extern "system" fn Java_dev_thermite_jni_NativeLib_nextBatch(
             return Ok(-1);
         };
         let rows = batch.num_rows();
+        let batch = thermite_core::export::for_jvm(batch)
+            .map_err(|e| ThermiteError::plan(format!("cannot export a batch: {e}")))?;
         let data = StructArray::from(batch).into_data();
         let (array, schema) = to_ffi(&data).map_err(|e| ThermiteError::plan(format!("cannot export a batch: {e}")))?;
         // SAFETY: the JVM passes the addresses of freshly allocated, empty ArrowArray/ArrowSchema

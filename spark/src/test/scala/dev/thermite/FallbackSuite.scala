@@ -28,6 +28,14 @@ class FallbackSuite extends ThermiteTestBase {
     assertTrue(why.toString, why.get("Project").exists(_.contains("is not native")))
   }
 
+  /** Spark runs a node's scalar subqueries before it; a native aggregate would not see their values. */
+  @Test def scalarSubqueryInAnAggregateStaysInSpark(): Unit = {
+    spark.read.parquet(path).createOrReplaceTempView("fallback_subquery")
+    val df = checkSql("SELECT b, (SELECT count(*) FROM fallback_subquery) AS n, count(id) AS c " +
+      "FROM fallback_subquery GROUP BY ALL")
+    assertTrue(reasons(df).toString, reasons(df).values.exists(_.contains("a scalar subquery in")))
+  }
+
   @Test def disabledByConfig(): Unit = {
     withConf(ThermiteConf.Enabled -> "false") {
       val df = spark.read.parquet(path).where("i > 0").select("id")

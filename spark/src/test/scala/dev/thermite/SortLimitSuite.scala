@@ -1,5 +1,6 @@
 package dev.thermite
 
+import org.apache.spark.sql.functions.broadcast
 import org.junit.Assert.assertEquals
 import org.junit.Test
 
@@ -69,6 +70,20 @@ class SortLimitSuite extends ThermiteTestBase {
       checkNative(spark.read.parquet(path).coalesce(1).offset(skip).limit(n).where("id % 2 = 0"),
         Seq("ThermiteScanExec", "ThermiteCoalesceExec", "ThermiteLimitExec"))
     }
+  }
+
+  /**
+   * A native limit slices its batches: booleans at a bit offset, strings whose offsets do not start
+   * at 0. What the JVM reads of them (a Spark operator's rows, a broadcast's IPC encoding) must be
+   * the sliced rows.
+   */
+  @Test def slicedBatchesReachTheJvmIntact(): Unit = {
+    val path = TestData.write(spark, tempPath("sliced"), n = 300, files = 1)
+    def sliced = spark.read.parquet(path).coalesce(1).offset(3).limit(150)
+    checkNative(sliced.selectExpr("id", "bool", "str", "bin", "date", "regexp_replace(str, 'a', 'b') AS r"),
+      Seq("ThermiteLimitExec"))
+    checkNative(spark.read.parquet(path).select("id", "l").join(broadcast(sliced.select("id", "bool", "str")), "id"),
+      Seq("ThermiteBroadcastExchangeExec", "ThermiteLimitExec"))
   }
 
   private val topK = Seq("ThermiteTakeOrderedAndProjectExec")

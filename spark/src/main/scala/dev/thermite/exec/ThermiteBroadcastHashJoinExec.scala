@@ -16,12 +16,12 @@ case class ThermiteBroadcastHashJoinExec(
     join: proto.Join,
     left: SparkPlan,
     right: SparkPlan)
-    extends ThermiteJoinExec {
+    extends ThermiteJoinExec with ReplacesSparkNode[BroadcastHashJoinExec] {
   override def nodeName: String = "ThermiteBroadcastHashJoinExec"
-  override def output: Seq[Attribute] = original.output
-  override def outputPartitioning: Partitioning = original.outputPartitioning
-  override def outputOrdering: Seq[SortOrder] = original.outputOrdering
-  override def requiredChildDistribution: Seq[Distribution] = original.requiredChildDistribution
+  override def output: Seq[Attribute] = sparkNode.output
+  override def outputPartitioning: Partitioning = sparkNode.outputPartitioning
+  override def outputOrdering: Seq[SortOrder] = sparkNode.outputOrdering
+  override def requiredChildDistribution: Seq[Distribution] = sparkNode.requiredChildDistribution
   override protected def stringArgs: Iterator[Any] =
     Iterator(original.leftKeys, original.rightKeys, original.joinType, original.buildSide, original.condition)
 

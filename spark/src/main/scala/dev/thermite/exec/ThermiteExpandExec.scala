@@ -10,9 +10,9 @@ import org.apache.spark.sql.execution.{ExpandExec, SparkPlan, UnaryExecNode}
 
 /** Spark's `ExpandExec` (ROLLUP, CUBE, GROUPING SETS), run natively. */
 case class ThermiteExpandExec(original: ExpandExec, expand: proto.Expand, child: SparkPlan)
-    extends UnaryExecNode with ThermiteExec {
+    extends UnaryExecNode with ThermiteExec with ReplacesSparkNode[ExpandExec] {
   override def nodeName: String = "ThermiteExpandExec"
-  override def output: Seq[Attribute] = original.output
+  override def output: Seq[Attribute] = sparkNode.output
   // As Spark's: expanded rows no longer follow the child's partitioning.
   override def outputPartitioning: Partitioning = UnknownPartitioning(child.outputPartitioning.numPartitions)
   override protected def stringArgs: Iterator[Any] = Iterator(original.projections, original.output)

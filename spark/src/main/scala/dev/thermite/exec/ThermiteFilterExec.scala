@@ -11,9 +11,9 @@ import org.apache.spark.sql.execution.{FilterExec, ScalarSubquery, SparkPlan, Un
  * where Spark looks for the subqueries to run before the plan.
  */
 case class ThermiteFilterExec(original: FilterExec, condition: proto.Expr, scalarSubqueries: Seq[ScalarSubquery], child: SparkPlan)
-    extends UnaryExecNode with ThermiteExec {
+    extends UnaryExecNode with ThermiteExec with ReplacesSparkNode[FilterExec] {
   override def nodeName: String = "ThermiteFilterExec"
-  override def output: Seq[Attribute] = original.output
+  override def output: Seq[Attribute] = sparkNode.output
   override def outputPartitioning: Partitioning = child.outputPartitioning
   override def outputOrdering: Seq[SortOrder] = child.outputOrdering
   override protected def stringArgs: Iterator[Any] = Iterator(original.condition)

@@ -15,13 +15,13 @@ import org.apache.spark.sql.execution.metric.SQLMetric
  * exchange may run in Spark.
  */
 case class ThermiteHashAggregateExec(original: BaseAggregateExec, aggregate: proto.Aggregate, child: SparkPlan)
-    extends UnaryExecNode with ThermiteExec {
+    extends UnaryExecNode with ThermiteExec with ReplacesSparkNode[BaseAggregateExec] {
   override def nodeName: String = "ThermiteHashAggregateExec"
   override protected def extraMetrics: Map[String, SQLMetric] = spillMetrics
-  override def output: Seq[Attribute] = original.output
-  override def outputPartitioning: Partitioning = original.outputPartitioning
+  override def output: Seq[Attribute] = sparkNode.output
+  override def outputPartitioning: Partitioning = sparkNode.outputPartitioning
   override def outputOrdering: Seq[SortOrder] = Nil
-  override def requiredChildDistribution: Seq[Distribution] = original.requiredChildDistribution
+  override def requiredChildDistribution: Seq[Distribution] = sparkNode.requiredChildDistribution
   override protected def stringArgs: Iterator[Any] =
     Iterator(original.groupingExpressions, original.aggregateExpressions, original.resultExpressions)
 

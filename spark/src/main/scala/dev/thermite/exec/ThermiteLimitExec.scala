@@ -11,12 +11,12 @@ import org.apache.spark.sql.execution.{SparkPlan, UnaryExecNode}
  * gathers below it), run natively: rows `offset` up to `limit` (-1: all), as Spark counts them.
  */
 case class ThermiteLimitExec(original: SparkPlan, limit: Int, offset: Int, child: SparkPlan)
-    extends UnaryExecNode with ThermiteExec {
+    extends UnaryExecNode with ThermiteExec with ReplacesSparkNode[SparkPlan] {
   override def nodeName: String = "ThermiteLimitExec"
   override def output: Seq[Attribute] = child.output
   override def outputOrdering: Seq[SortOrder] = child.outputOrdering
   override def outputPartitioning: Partitioning = child.outputPartitioning
-  override def requiredChildDistribution: Seq[Distribution] = original.requiredChildDistribution
+  override def requiredChildDistribution: Seq[Distribution] = sparkNode.requiredChildDistribution
   override protected def stringArgs: Iterator[Any] = Iterator(original.nodeName, limit, offset)
 
   override def nativeOperator(inputs: NativeInputs): proto.Operator = {

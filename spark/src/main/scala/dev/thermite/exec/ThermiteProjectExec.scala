@@ -16,11 +16,11 @@ case class ThermiteProjectExec(
     nativeExpressions: Seq[proto.Expr],
     scalarSubqueries: Seq[ScalarSubquery],
     child: SparkPlan)
-    extends UnaryExecNode with ThermiteExec {
+    extends UnaryExecNode with ThermiteExec with ReplacesSparkNode[ProjectExec] {
   override def nodeName: String = "ThermiteProjectExec"
-  override def output: Seq[Attribute] = original.output
-  override def outputPartitioning: Partitioning = original.outputPartitioning
-  override def outputOrdering: Seq[SortOrder] = original.outputOrdering
+  override def output: Seq[Attribute] = sparkNode.output
+  override def outputPartitioning: Partitioning = sparkNode.outputPartitioning
+  override def outputOrdering: Seq[SortOrder] = sparkNode.outputOrdering
   override protected def stringArgs: Iterator[Any] = Iterator(original.projectList)
 
   override def nativeOperator(inputs: NativeInputs): proto.Operator = {

@@ -17,14 +17,14 @@ case class ThermiteShuffledHashJoinExec(
     join: proto.Join,
     left: SparkPlan,
     right: SparkPlan)
-    extends ThermiteJoinExec {
+    extends ThermiteJoinExec with ReplacesSparkNode[ShuffledHashJoinExec] {
   override def nodeName: String = "ThermiteShuffledHashJoinExec"
   // Over budget it sorts both sides instead, and the sorts spill.
   override protected def extraMetrics: Map[String, SQLMetric] = spillMetrics
-  override def output: Seq[Attribute] = original.output
-  override def outputPartitioning: Partitioning = original.outputPartitioning
-  override def outputOrdering: Seq[SortOrder] = original.outputOrdering
-  override def requiredChildDistribution: Seq[Distribution] = original.requiredChildDistribution
+  override def output: Seq[Attribute] = sparkNode.output
+  override def outputPartitioning: Partitioning = sparkNode.outputPartitioning
+  override def outputOrdering: Seq[SortOrder] = sparkNode.outputOrdering
+  override def requiredChildDistribution: Seq[Distribution] = sparkNode.requiredChildDistribution
   override protected def stringArgs: Iterator[Any] =
     Iterator(original.leftKeys, original.rightKeys, original.joinType, original.buildSide, original.condition)
 

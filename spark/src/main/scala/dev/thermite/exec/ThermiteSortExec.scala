@@ -11,13 +11,13 @@ import org.apache.spark.sql.execution.metric.SQLMetric
 
 /** Spark's `SortExec`, run natively per partition (a global sort's range exchange is below). */
 case class ThermiteSortExec(original: SortExec, keys: Seq[proto.SortKey], child: SparkPlan)
-    extends UnaryExecNode with ThermiteExec {
+    extends UnaryExecNode with ThermiteExec with ReplacesSparkNode[SortExec] {
   override def nodeName: String = "ThermiteSortExec"
   override protected def extraMetrics: Map[String, SQLMetric] = spillMetrics
   override def output: Seq[Attribute] = child.output
-  override def outputOrdering: Seq[SortOrder] = original.outputOrdering
+  override def outputOrdering: Seq[SortOrder] = sparkNode.outputOrdering
   override def outputPartitioning: Partitioning = child.outputPartitioning
-  override def requiredChildDistribution: Seq[Distribution] = original.requiredChildDistribution
+  override def requiredChildDistribution: Seq[Distribution] = sparkNode.requiredChildDistribution
   override protected def stringArgs: Iterator[Any] = Iterator(original.sortOrder, original.global)
 
   override def nativeOperator(inputs: NativeInputs): proto.Operator = {

@@ -13,14 +13,14 @@ import org.apache.spark.sql.execution.metric.SQLMetric
  * promises (the streamed side's key order).
  */
 case class ThermiteSortMergeJoinExec(original: SortMergeJoinExec, join: proto.Join, left: SparkPlan, right: SparkPlan)
-    extends ThermiteJoinExec {
+    extends ThermiteJoinExec with ReplacesSparkNode[SortMergeJoinExec] {
   override def nodeName: String = "ThermiteSortMergeJoinExec"
   override protected def extraMetrics: Map[String, SQLMetric] = spillMetrics
-  override def output: Seq[Attribute] = original.output
-  override def outputPartitioning: Partitioning = original.outputPartitioning
-  override def outputOrdering: Seq[SortOrder] = original.outputOrdering
-  override def requiredChildDistribution: Seq[Distribution] = original.requiredChildDistribution
-  override def requiredChildOrdering: Seq[Seq[SortOrder]] = original.requiredChildOrdering
+  override def output: Seq[Attribute] = sparkNode.output
+  override def outputPartitioning: Partitioning = sparkNode.outputPartitioning
+  override def outputOrdering: Seq[SortOrder] = sparkNode.outputOrdering
+  override def requiredChildDistribution: Seq[Distribution] = sparkNode.requiredChildDistribution
+  override def requiredChildOrdering: Seq[Seq[SortOrder]] = sparkNode.requiredChildOrdering
   override protected def stringArgs: Iterator[Any] =
     Iterator(original.leftKeys, original.rightKeys, original.joinType, original.condition)
 

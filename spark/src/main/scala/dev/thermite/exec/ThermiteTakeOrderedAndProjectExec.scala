@@ -23,11 +23,11 @@ case class ThermiteTakeOrderedAndProjectExec(
     keys: Seq[proto.SortKey],
     projection: Seq[proto.Expr],
     child: SparkPlan)
-    extends UnaryExecNode with ThermiteBatchSource {
+    extends UnaryExecNode with ThermiteBatchSource with ReplacesSparkNode[TakeOrderedAndProjectExec] {
   override def nodeName: String = "ThermiteTakeOrderedAndProjectExec"
-  override def output: Seq[Attribute] = original.output
+  override def output: Seq[Attribute] = sparkNode.output
   override def outputPartitioning: Partitioning = SinglePartition
-  override def outputOrdering: Seq[SortOrder] = original.outputOrdering
+  override def outputOrdering: Seq[SortOrder] = sparkNode.outputOrdering
   override protected def stringArgs: Iterator[Any] =
     Iterator(original.limit, original.offset, original.sortOrder, original.projectList)
 

@@ -7,10 +7,10 @@ import org.apache.spark.sql.execution.{SparkPlan, UnionExec}
 import org.apache.spark.sql.vectorized.ColumnarBatch
 
 /** Spark's `UnionExec` over native children: their partitions, one after another, as batches. */
-case class ThermiteUnionExec(original: UnionExec, children: Seq[SparkPlan]) extends ThermiteBatchSource {
+case class ThermiteUnionExec(original: UnionExec, children: Seq[SparkPlan]) extends ThermiteBatchSource with ReplacesSparkNode[UnionExec] {
   override def nodeName: String = "ThermiteUnionExec"
-  override def output: Seq[Attribute] = original.output
-  override def outputPartitioning: Partitioning = original.outputPartitioning
+  override def output: Seq[Attribute] = sparkNode.output
+  override def outputPartitioning: Partitioning = sparkNode.outputPartitioning
 
   override protected def doExecuteColumnar(): RDD[ColumnarBatch] =
     sparkContext.union(children.map(_.executeColumnar()))

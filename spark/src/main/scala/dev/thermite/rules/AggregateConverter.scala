@@ -1,5 +1,6 @@
 package dev.thermite.rules
 
+import dev.thermite.exec.DetachedChild.detach
 import dev.thermite.exec.{ThermiteExec, ThermiteHashAggregateExec, ThermiteSortExec}
 import dev.thermite.proto
 import dev.thermite.proto.AggregateCall.Function
@@ -73,7 +74,7 @@ object AggregateConverter extends OperatorConverter {
       grouping.foreach(b.addGrouping)
       calls.foreach(b.addCalls)
       result.foreach(b.addResult)
-      val native = ThermiteHashAggregateExec(agg, b.build(), child)
+      val native = ThermiteHashAggregateExec(detach(agg), b.build(), child)
       agg match {
         case sortAgg: SortAggregateExec if sortAgg.outputOrdering.nonEmpty => sortedByKeys(sortAgg, native)
         case _ => native
@@ -85,7 +86,7 @@ object AggregateConverter extends OperatorConverter {
   private def sortedByKeys(agg: SortAggregateExec, native: ThermiteHashAggregateExec): ThermiteExec = {
     val sort = SortExec(agg.outputOrdering, global = false, child = native)
     SortConverter.sortKeys(sort.sortOrder, ExprContext(native.output)) match {
-      case Right(keys) => ThermiteSortExec(sort, keys, native)
+      case Right(keys) => ThermiteSortExec(detach(sort), keys, native)
       case Left(why) => throw new IllegalStateException(s"the keys of a converted aggregate: $why")
     }
   }

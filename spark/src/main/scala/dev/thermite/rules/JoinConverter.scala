@@ -1,5 +1,6 @@
 package dev.thermite.rules
 
+import dev.thermite.exec.DetachedChild.detach
 import dev.thermite.exec._
 import dev.thermite.proto
 import dev.thermite.serde.{ExprContext, ExprSerde, SparkTypes}
@@ -26,7 +27,7 @@ object JoinConverter extends OperatorConverter {
         .map { b =>
           // Sorting instead of hashing loses the streamed side's order, which a parent may use.
           b.setBuildLeft(j.buildSide == BuildLeft).setSortMergeOverBudget(j.outputOrdering.isEmpty)
-          ThermiteShuffledHashJoinExec(j, b.build(), j.left, j.right)
+          ThermiteShuffledHashJoinExec(detach(j), b.build(), j.left, j.right)
         }
     case j: BroadcastHashJoinExec if j.isNullAwareAntiJoin =>
       // Converted together with its broadcast (see `BroadcastExchangeConverter`).
@@ -39,7 +40,7 @@ object JoinConverter extends OperatorConverter {
         }
         b <- joinProto(j.leftKeys, j.rightKeys, j.joinType, j.condition, j.left, broadcast,
           proto.Join.Strategy.BROADCAST_HASH)
-      } yield ThermiteBroadcastHashJoinExec(j, b.setNullAware(true).build(), j.left, broadcast)
+      } yield ThermiteBroadcastHashJoinExec(detach(j), b.setNullAware(true).build(), j.left, broadcast)
     case j: BroadcastHashJoinExec =>
       val build = if (j.buildSide == BuildLeft) j.left else j.right
       for {
@@ -49,7 +50,7 @@ object JoinConverter extends OperatorConverter {
         }
         b <- joinProto(j.leftKeys, j.rightKeys, j.joinType, j.condition, j.left, j.right,
           proto.Join.Strategy.BROADCAST_HASH)
-      } yield ThermiteBroadcastHashJoinExec(j, b.setBuildLeft(j.buildSide == BuildLeft).build(), j.left, j.right)
+      } yield ThermiteBroadcastHashJoinExec(detach(j), b.setBuildLeft(j.buildSide == BuildLeft).build(), j.left, j.right)
     case j: SortMergeJoinExec =>
       for {
         _ <- j.leftKeys.find(k => Seq(FloatType, DoubleType, BinaryType).contains(k.dataType)) match {
@@ -57,7 +58,7 @@ object JoinConverter extends OperatorConverter {
           case None => Right(())
         }
         b <- joinProto(j.leftKeys, j.rightKeys, j.joinType, j.condition, j.left, j.right, proto.Join.Strategy.SORT_MERGE)
-      } yield ThermiteSortMergeJoinExec(j, b.build(), j.left, j.right)
+      } yield ThermiteSortMergeJoinExec(detach(j), b.build(), j.left, j.right)
   }
 
   private def joinProto(

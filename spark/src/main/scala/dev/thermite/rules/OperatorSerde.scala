@@ -1,5 +1,6 @@
 package dev.thermite.rules
 
+import dev.thermite.exec.DetachedChild.detach
 import dev.thermite.exec._
 import dev.thermite.proto
 import dev.thermite.serde.{ExprContext, ExprSerde, SparkTypes}
@@ -41,9 +42,20 @@ object OperatorSerde {
     classOf[BroadcastExchangeExec] -> BroadcastExchangeConverter)
 
   def convert(node: SparkPlan): Either[String, ThermiteExec] = converters.get(node.getClass) match {
-    case Some(converter) => converter.convert(node)
+    case Some(converter) => subqueriesRunBefore(node).flatMap(_ => converter.convert(node))
     case None => Left(s"operator ${node.nodeName} is not supported")
   }
+
+  /**
+   * Spark runs the scalar subqueries of a node's own expressions before the node runs, and a native
+   * plan needs their values. Only these Thermite nodes keep them among their own expressions.
+   */
+  private val holdsScalarSubqueries: Set[Class[_ <: SparkPlan]] =
+    Set(classOf[FilterExec], classOf[ProjectExec], classOf[FileSourceScanExec])
+
+  private def subqueriesRunBefore(node: SparkPlan): Either[String, Unit] =
+    if (holdsScalarSubqueries(node.getClass) || scalarSubqueries(node.expressions).isEmpty) Right(())
+    else Left(s"a scalar subquery in ${node.nodeName} is not supported natively")
 
   /**
    * The node's children must already be native. Light operators (filter, project, limit) only
@@ -84,7 +96,7 @@ object FilterConverter extends OperatorConverter {
     for {
       _ <- OperatorSerde.nativeChildren(filter)
       condition <- ExprSerde.convert(filter.condition, OperatorSerde.exprContext(filter))
-    } yield ThermiteFilterExec(filter, condition, OperatorSerde.scalarSubqueries(Seq(filter.condition)), filter.child)
+    } yield ThermiteFilterExec(detach(filter), condition, OperatorSerde.scalarSubqueries(Seq(filter.condition)), filter.child)
   }
 }
 
@@ -94,7 +106,7 @@ object ProjectConverter extends OperatorConverter {
     for {
       _ <- OperatorSerde.nativeChildren(project)
       exprs <- ExprSerde.convertAll(project.projectList, OperatorSerde.exprContext(project))
-    } yield ThermiteProjectExec(project, exprs, OperatorSerde.scalarSubqueries(project.projectList), project.child)
+    } yield ThermiteProjectExec(detach(project), exprs, OperatorSerde.scalarSubqueries(project.projectList), project.child)
   }
 }
 
@@ -104,7 +116,7 @@ object SortConverter extends OperatorConverter {
     for {
       _ <- OperatorSerde.nativeOrRowChildren(sort)
       keys <- sortKeys(sort.sortOrder, OperatorSerde.exprContext(sort))
-    } yield ThermiteSortExec(sort, keys, sort.child)
+    } yield ThermiteSortExec(detach(sort), keys, sort.child)
   }
 
   def sortKeys(orders: Seq[SortOrder], ctx: ExprContext): Either[String, Seq[proto.SortKey]] =
@@ -127,7 +139,7 @@ object TakeOrderedConverter extends OperatorConverter {
       _ <- OperatorSerde.nativeChildren(take)
       keys <- SortConverter.sortKeys(take.sortOrder, ctx)
       projection <- ExprSerde.convertAll(take.projectList, ctx)
-    } yield ThermiteTakeOrderedAndProjectExec(take, keys, projection, take.child)
+    } yield ThermiteTakeOrderedAndProjectExec(detach(take), keys, projection, take.child)
   }
 }
 
@@ -144,7 +156,7 @@ object CollectLimitConverter extends OperatorConverter {
 object UnionConverter extends OperatorConverter {
   override def convert(node: SparkPlan): Either[String, ThermiteExec] = {
     val union = node.asInstanceOf[UnionExec]
-    OperatorSerde.nativeChildren(union).map(_ => ThermiteUnionExec(union, union.children))
+    OperatorSerde.nativeChildren(union).map(_ => ThermiteUnionExec(detach(union), union.children))
   }
 }
 
@@ -169,7 +181,7 @@ object ExpandConverter extends OperatorConverter {
     } yield {
       val b = proto.Expand.newBuilder().setSchema(schema)
       projections.foreach(p => b.addProjections(ThermiteExpandExec.projection(p)))
-      ThermiteExpandExec(expand, b.build(), expand.child)
+      ThermiteExpandExec(detach(expand), b.build(), expand.child)
     }
   }
 }
@@ -180,7 +192,7 @@ object LimitConverter extends OperatorConverter {
       case l: LocalLimitExec => (l.limit, 0, l.child)
       case g: GlobalLimitExec => (g.limit, g.offset, g.child)
     }
-    OperatorSerde.nativeChildren(node).map(_ => ThermiteLimitExec(node, limit, offset, child))
+    OperatorSerde.nativeChildren(node).map(_ => ThermiteLimitExec(detach(node), limit, offset, child))
   }
 }
 
