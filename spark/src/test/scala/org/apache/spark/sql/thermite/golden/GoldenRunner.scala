@@ -48,21 +48,23 @@ final class GoldenRunner(base: SparkSession, inputsDir: java.io.File, timeoutSec
     val nativeness = on.plan.map(NativePlan.of)
     def record(off: Option[Outcome], verdict: Verdict) =
       QueryRecord(file, index, sql, expected, on, off, nativeness, verdict)
+    val explain = sql.trim.toLowerCase(java.util.Locale.ROOT).startsWith("explain")
     if (on.matches(expected)) record(None, Verdict.Match)
-    else if (!rerunnable(session, sql)) {
-      // A command changes what the session holds: run once only.
+    else if (!explain && !rerunnable(session, sql)) {
+      // A command changes what the session holds: run once only (EXPLAIN runs nothing).
       if (nativeness.exists(_.native)) record(None, Verdict.Thermite(None))
       else record(None, Verdict.Environment("a command without native operators"))
     } else {
       val off = withThermiteOff(session)(timed(session, sql))
       if (off.sameAs(on)) record(Some(off), Verdict.Environment("the same with Thermite off"))
-      else if (sql.trim.toLowerCase(java.util.Locale.ROOT).startsWith("explain")) record(Some(off), Verdict.PlanText)
+      else if (explain) record(Some(off), Verdict.PlanText)
       else if (!off.matches(expected) && !withThermiteOff(session)(timed(session, sql)).sameAs(off)) {
         record(Some(off), Verdict.Environment("nondeterministic with Thermite off"))
       } else record(Some(off), Verdict.Thermite(Some(off.matches(expected))))
     }
   }
 
+  /** Whether running `sql` again leaves the session as it was. */
   private def rerunnable(session: SparkSession, sql: String): Boolean =
     try {
       session.sessionState.sqlParser.parsePlan(sql) match {
