@@ -24,7 +24,7 @@ NATIVE_RESOURCE_DIR := spark/target/native-resources/dev/thermite/native/$(PLATF
 # Spark in tests stays on loopback.
 export SPARK_LOCAL_IP := 127.0.0.1
 
-.PHONY: jar native demo test test-native test-jvm test-pyspark pyenv bench tpcds spark-tests-jar clean
+.PHONY: jar native demo test test-native test-jvm test-pyspark pyenv bench tpcds spark-tests spark-tests-jar clean
 
 native:
 	cargo build --release -p thermite-jni
@@ -94,6 +94,28 @@ $(BENCH_STAMP): $(PYENV_STAMP)
 $(COMET_JAR):
 	$(MVN) -N dependency:copy -Dartifact=org.apache.datafusion:comet-spark-spark3.5_2.12:$(COMET_VERSION) \
 	  -DoutputDirectory=$(dir $(COMET_JAR))
+
+# Spark's SQL golden-file suite (SQLQueryTestSuite's inputs and expected outputs, from Spark's
+# spark-sql test jar, fetched once into $(SPARK_TESTS_DIR)) run with Thermite on; writes
+# tests/spark-sql/results.md (SPARK_TESTS_REPORT). SPARK_TESTS_FILTER, a regex on file names, runs
+# some files only.
+SPARK_TESTS_DIR := $(dir $(SPARK_TESTS_JAR))
+SPARK_TESTS_DATA := $(SPARK_TESTS_DIR)spark-sql-$(PYSPARK_VERSION)
+SPARK_TESTS_FILTER ?=
+SPARK_TESTS_REPORT ?= $(CURDIR)/tests/spark-sql/results.md
+
+spark-tests: native $(SPARK_TESTS_DATA)/.extracted
+	$(MVN) -pl spark test-compile surefire:test -Dtest=SparkSqlGoldenRun \
+	  -Dsurefire.failIfNoSpecifiedTests=false -Dthermite.sparkTests.dir=$(SPARK_TESTS_DATA) \
+	  -Dthermite.sparkTests.report=$(SPARK_TESTS_REPORT) \
+	  -Dthermite.sparkTests.filter='$(SPARK_TESTS_FILTER)'
+
+$(SPARK_TESTS_DATA)/.extracted: $(SPARK_TESTS_JAR)
+	rm -rf $(SPARK_TESTS_DATA)
+	mkdir -p $(SPARK_TESTS_DATA)
+	cd $(SPARK_TESTS_DATA) && unzip -q $(SPARK_TESTS_JAR) 'sql-tests/*' 'test-data/*'
+	touch $@
+
 
 clean:
 	$(MVN) clean
