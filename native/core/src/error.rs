@@ -50,7 +50,7 @@ pub struct ThermiteError {
     pub file: Option<String>,
     pub message: String,
     /// Whether Spark reports this failure inside its "cannot read file" error (as Spark's file
-    /// scan does for what fails on a file's first batch).
+    /// scan does, with `ignoreCorruptFiles` or `ignoreMissingFiles` on, for what it does not skip).
     pub read_failure: bool,
 }
 

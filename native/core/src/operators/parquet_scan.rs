@@ -6,7 +6,6 @@
 use std::any::Any;
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use arrow::datatypes::{Field, Schema, SchemaRef};
@@ -117,14 +116,12 @@ impl ScanOptions {
         store: Arc<dyn ObjectStore>,
         context: Arc<TaskContext>,
         opened: Arc<Mutex<Vec<Arc<DataSourceExec>>>>,
-        footer_read: Arc<AtomicBool>,
     ) -> Result<BoxStream<'static, Result<RecordBatch>>> {
         let location = Path::from_absolute_path(&file.path).map_err(|e| DataFusionError::External(Box::new(e)))?;
         let footer = ParquetObjectReader::new(Arc::clone(&store), location.clone())
             .with_file_size(file.file_size)
             .get_metadata(None)
             .await?;
-        footer_read.store(true, Ordering::Relaxed);
         let rebase = self
             .calendar
             .for_file(&self.data_schema, self.case_sensitive, &footer)
@@ -153,10 +150,9 @@ impl ScanOptions {
 
     /// What a failure reading `file` becomes: `None` when Spark skips the rest of the file
     /// (`ignoreMissingFiles`, `ignoreCorruptFiles`), else the error Spark's file scan raises.
-    /// Spark reports a failure inside its "cannot read file" error when it happens on the file's
-    /// first batch, or, with either flag on, while opening it; a missing file is never corrupt;
-    /// an out-of-memory error is never ignored, nor wrapped.
-    fn failure(&self, file: &ScanFile, err: DataFusionError, footer_read: bool, produced: bool) -> Option<DataFusionError> {
+    /// With either flag on, Spark reports what it does not skip inside its "cannot read file"
+    /// error; a missing file is never corrupt; an out-of-memory error is never ignored, nor wrapped.
+    fn failure(&self, file: &ScanFile, err: DataFusionError) -> Option<DataFusionError> {
         if is_out_of_memory(&err) {
             return Some(err);
         }
@@ -168,10 +164,7 @@ impl ScanOptions {
         let (kind, message, read_failure) = match cause {
             Some(e) if matches!(e.kind, ErrorKind::AncientDatetime | ErrorKind::AncientInt96) => (e.kind, e.message, false),
             _ if missing => (ErrorKind::FileNotFound, err.to_string(), self.ignore_corrupt_files),
-            _ => {
-                let read_failure = if footer_read { !produced } else { self.ignore_missing_files };
-                (ErrorKind::Io, err.to_string(), read_failure)
-            }
+            _ => (ErrorKind::Io, err.to_string(), self.ignore_missing_files),
         };
         Some(
             ThermiteError {
@@ -194,21 +187,16 @@ fn read_file(
     context: Arc<TaskContext>,
     opened: Arc<Mutex<Vec<Arc<DataSourceExec>>>>,
 ) -> BoxStream<'static, Result<RecordBatch>> {
-    let footer_read = Arc::new(AtomicBool::new(false));
-    let batches = stream::once(Arc::clone(&options).open(file.clone(), store, context, opened, Arc::clone(&footer_read)))
-        .try_flatten();
-    // (produced a batch, failed): after a failure the file has nothing more to give.
+    let batches = stream::once(Arc::clone(&options).open(file.clone(), store, context, opened)).try_flatten();
+    // After a failure the file has nothing more to give.
     batches
-        .scan((false, false), move |(produced, failed), item| {
+        .scan(false, move |failed, item| {
             let next = match item {
                 _ if *failed => None,
-                Ok(batch) => {
-                    *produced = true;
-                    Some(Ok(batch))
-                }
+                Ok(batch) => Some(Ok(batch)),
                 Err(err) => {
                     *failed = true;
-                    options.failure(&file, err, footer_read.load(Ordering::Relaxed), *produced).map(Err)
+                    options.failure(&file, err).map(Err)
                 }
             };
             future::ready(next)

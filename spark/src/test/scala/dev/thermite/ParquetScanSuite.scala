@@ -182,6 +182,10 @@ class ParquetScanSuite extends ThermiteTestBase with FailureChecks {
     val notParquet = partFiles(garbage).head
     overwrite(notParquet, "this is not a parquet file, just some bytes".getBytes)
     checkSameFailure(spark.read.schema(schema).parquet(garbage), Some(notParquet.getName))
+    // With missing files ignored, Spark reports a corrupt one inside its "cannot read file" error.
+    withConf("spark.sql.files.ignoreMissingFiles" -> "true") {
+      checkSameFailure(spark.read.schema(schema).parquet(garbage), Some(notParquet.getName))
+    }
 
     val truncated = twoFiles("truncated")
     val cut = partFiles(truncated).head
@@ -189,7 +193,7 @@ class ParquetScanSuite extends ThermiteTestBase with FailureChecks {
     overwrite(cut, bytes.take(bytes.length / 2) ++ bytes.takeRight(8))
     checkSameFailure(spark.read.schema(schema).parquet(truncated), Some(cut.getName))
 
-    // The footer reads, the pages do not: Spark reports it inside its "cannot read file" error.
+    // The footer reads, the pages do not.
     val pages = twoFiles("bad-pages")
     val damaged = partFiles(pages).head
     val original = Files.readAllBytes(damaged.toPath)
