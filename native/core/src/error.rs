@@ -10,8 +10,14 @@ use datafusion::error::DataFusionError;
 pub enum ErrorKind {
     /// The plan from the JVM could not be decoded or built.
     Plan,
-    /// Reading input failed: a missing, unreadable or corrupt file.
+    /// Reading input failed: an unreadable or corrupt file.
     Io,
+    /// A file to read does not exist (any more).
+    FileNotFound,
+    /// A file holds dates or timestamps before the Gregorian switch, in a calendar Spark's
+    /// rebase mode says not to guess (`EXCEPTION`): dates and INT64 timestamps, or INT96 ones.
+    AncientDatetime,
+    AncientInt96,
     /// Computing a result failed.
     Execution,
     /// Spark's memory manager refused memory an operator could not do without.
@@ -25,6 +31,9 @@ impl ErrorKind {
         match self {
             ErrorKind::Plan => "PLAN",
             ErrorKind::Io => "IO",
+            ErrorKind::FileNotFound => "FILE_NOT_FOUND",
+            ErrorKind::AncientDatetime => "ANCIENT_DATETIME",
+            ErrorKind::AncientInt96 => "ANCIENT_INT96",
             ErrorKind::Execution => "EXECUTION",
             ErrorKind::OutOfMemory => "OUT_OF_MEMORY",
             ErrorKind::Panic => "PANIC",
@@ -40,11 +49,14 @@ pub struct ThermiteError {
     /// The file being read, when there is one.
     pub file: Option<String>,
     pub message: String,
+    /// Whether Spark reports this failure inside its "cannot read file" error (as Spark's file
+    /// scan does, with `ignoreCorruptFiles` or `ignoreMissingFiles` on, for what it does not skip).
+    pub read_failure: bool,
 }
 
 impl ThermiteError {
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
-        Self { kind, operator: None, file: None, message: message.into() }
+        Self { kind, operator: None, file: None, message: message.into(), read_failure: false }
     }
 
     pub fn plan(message: impl Into<String>) -> Self {

@@ -20,6 +20,7 @@ use tokio::runtime::Runtime;
 use crate::error::{Result, ThermiteError};
 use crate::expr::ExprContext;
 use crate::metrics::plan_metrics;
+use crate::operators::legacy_calendar::SparkCalendar;
 use crate::planner::{build_plan, PlannerContext};
 use crate::proto;
 use crate::types::{required, to_scalar};
@@ -76,12 +77,13 @@ impl TaskExecution {
     /// Builds the plan from its serialized form and this task's inputs (file splits, and Arrow
     /// streams from Spark operators), ready to pull.
     /// `memory_pool` is where operators reserve memory (Spark's, from the JVM); `None` means
-    /// unbounded, for tests outside Spark.
+    /// unbounded, for tests outside Spark. `calendar` is Spark's, for files in the Julian one.
     pub fn new(
         plan_bytes: &[u8],
         task_input_bytes: &[u8],
         jvm_inputs: Vec<ArrowArrayStreamReader>,
         memory_pool: Option<Arc<dyn MemoryPool>>,
+        calendar: Option<Arc<dyn SparkCalendar>>,
     ) -> Result<Self> {
         let plan = proto::Plan::decode(plan_bytes)?;
         let task_input = proto::TaskInput::decode(task_input_bytes)?;
@@ -101,6 +103,7 @@ impl TaskExecution {
                     .collect::<Result<_>>()?,
             },
             batch_size,
+            calendar,
         };
         let root = build_plan(required(&plan.root, "a root operator")?, &ctx)?;
         let config = SessionConfig::new()

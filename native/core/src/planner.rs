@@ -23,7 +23,8 @@ use arrow::array::{ArrayRef, RecordBatch};
 use datafusion::common::ScalarValue;
 use datafusion::logical_expr::ColumnarValue;
 use datafusion::physical_plan::coalesce_batches::CoalesceBatchesExec;
-use crate::operators::{ExpandExec, JvmInputExec, OperatorContextExec, ParquetScanExec, ScanFile};
+use crate::operators::legacy_calendar::{CalendarSettings, SparkCalendar};
+use crate::operators::{ExpandExec, JvmInputExec, OperatorContextExec, ParquetScanExec, ScanFile, ScanOptions};
 use crate::proto;
 use crate::proto::operator::Kind;
 use crate::types::{required, to_arrow_schema, to_scalar};
@@ -35,6 +36,8 @@ pub struct PlannerContext<'a> {
     pub jvm_inputs: RefCell<Vec<Option<ArrowArrayStreamReader>>>,
     pub expr: ExprContext,
     pub batch_size: usize,
+    /// Spark's calendar functions, for files in the Julian calendar; `None` outside Spark.
+    pub calendar: Option<Arc<dyn SparkCalendar>>,
 }
 
 pub fn build_plan(op: &proto::Operator, ctx: &PlannerContext) -> Result<Arc<dyn ExecutionPlan>> {
@@ -231,6 +234,7 @@ fn parquet_scan(scan: &proto::ParquetScan, ctx: &PlannerContext) -> Result<Arc<d
             }
             Ok(ScanFile {
                 path: f.path.clone(),
+                uri: f.uri.clone(),
                 start: f.start,
                 length: f.length,
                 file_size: f.file_size.max(0) as u64,
@@ -240,13 +244,25 @@ fn parquet_scan(scan: &proto::ParquetScan, ctx: &PlannerContext) -> Result<Arc<d
         .collect::<Result<Vec<_>>>()?;
     let pruning_predicate = conjunction(&scan.pruning_filters, &data_schema, &ctx.expr)?;
     let partition_fields = partition_schema.fields().iter().map(|f| f.as_ref().clone()).collect();
+    let calendar = CalendarSettings {
+        datetime_mode: scan.datetime_rebase_mode.clone(),
+        int96_mode: scan.int96_rebase_mode.clone(),
+        last_switch_day: scan.last_switch_julian_day,
+        last_switch_micros: scan.last_switch_julian_micros,
+        calendar: ctx.calendar.clone(),
+    };
     Ok(Arc::new(ParquetScanExec::new(
         files,
-        data_schema,
-        partition_fields,
-        pruning_predicate,
-        scan.case_sensitive,
-        ctx.batch_size,
+        ScanOptions {
+            data_schema,
+            partition_fields,
+            pruning_predicate,
+            case_sensitive: scan.case_sensitive,
+            batch_size: ctx.batch_size,
+            ignore_corrupt_files: scan.ignore_corrupt_files,
+            ignore_missing_files: scan.ignore_missing_files,
+            calendar,
+        },
     )))
 }
 

@@ -86,6 +86,9 @@ fn scan(case_sensitive: bool, partition: bool, pruning: Vec<proto::Expr>) -> pro
             partition_schema: Some(partition_schema),
             pruning_filters: pruning,
             case_sensitive,
+            datetime_rebase_mode: "EXCEPTION".into(),
+            int96_rebase_mode: "EXCEPTION".into(),
+            ..Default::default()
         })),
     }
 }
@@ -101,6 +104,7 @@ fn task_input(files: &[(String, u64)], partition_value: Option<i32>) -> Vec<u8> 
             partition_values: partition_value
                 .map(|v| vec![proto::Literal { r#type: Some(ty(Kind::Int)), value: Some(literal::Value::IntValue(v)) }])
                 .unwrap_or_default(),
+            uri: format!("file://{path}"),
         })
         .collect();
     proto::TaskInput { scans: vec![proto::ScanInput { files }] }.encode_to_vec()
@@ -108,7 +112,7 @@ fn task_input(files: &[(String, u64)], partition_value: Option<i32>) -> Vec<u8> 
 
 fn run(root: proto::Operator, input: &[u8]) -> Result<Vec<RecordBatch>, thermite_core::error::ThermiteError> {
     let plan = proto::Plan { root: Some(root), session_time_zone: "UTC".into(), batch_size: 512, ..Default::default() };
-    let mut execution = TaskExecution::new(&plan.encode_to_vec(), input, vec![], None)?;
+    let mut execution = TaskExecution::new(&plan.encode_to_vec(), input, vec![], None, None)?;
     let mut batches = vec![];
     while let Some(batch) = execution.next_batch()? {
         batches.push(batch);
@@ -195,7 +199,7 @@ fn corrupt_file_is_an_io_error() {
 
 #[test]
 fn undecodable_plan_is_a_plan_error() {
-    let err = TaskExecution::new(&[0xff, 0xff, 0xff], &[], vec![], None).err().unwrap();
+    let err = TaskExecution::new(&[0xff, 0xff, 0xff], &[], vec![], None, None).err().unwrap();
     assert_eq!(err.kind, ErrorKind::Plan);
 }
 
@@ -212,7 +216,7 @@ fn sort_spills_within_a_bounded_pool() {
     let plan = proto::Plan { root: Some(sort), session_time_zone: "UTC".into(), batch_size: 8192, ..Default::default() };
     let pool: Arc<dyn MemoryPool> = Arc::new(GreedyMemoryPool::new(40 << 20));
     let mut execution =
-        TaskExecution::new(&plan.encode_to_vec(), &task_input(&[(path.display().to_string(), size)], None), vec![], Some(pool))
+        TaskExecution::new(&plan.encode_to_vec(), &task_input(&[(path.display().to_string(), size)], None), vec![], Some(pool), None)
             .unwrap();
     let mut rows = 0;
     let mut last: Option<String> = None;
@@ -288,6 +292,7 @@ fn outer_joins_of_two_scans_with_a_condition() {
             length: size as i64,
             file_size: size as i64,
             partition_values: vec![],
+            uri: format!("file://{}", path.display()),
         }],
     };
     let input =

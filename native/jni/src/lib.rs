@@ -13,6 +13,7 @@ use jni::JNIEnv;
 use thermite_core::error::{ErrorKind, ThermiteError};
 use thermite_core::execution::TaskExecution;
 
+mod calendar;
 mod memory;
 
 use std::num::NonZeroUsize;
@@ -61,8 +62,14 @@ fn throw(env: &mut JNIEnv, error: &ThermiteError) {
         let message = JObject::from(env.new_string(&error.message)?);
         let exception = env.new_object(
             EXCEPTION_CLASS,
-            "(Ljava/lang/String;Ljava/lang/String;Ljava/lang/String;Ljava/lang/String;)V",
-            &[JValue::Object(&kind), JValue::Object(&operator), JValue::Object(&file), JValue::Object(&message)],
+            "(Ljava/lang/String;Ljava/lang/String;Ljava/lang/String;Ljava/lang/String;Z)V",
+            &[
+                JValue::Object(&kind),
+                JValue::Object(&operator),
+                JValue::Object(&file),
+                JValue::Object(&message),
+                JValue::Bool(error.read_failure.into()),
+            ],
         )?;
         env.throw(jni::objects::JThrowable::from(exception))
     })();
@@ -122,7 +129,12 @@ pub extern "system" fn Java_dev_thermite_jni_NativeLib_createExecution(
         );
         // Tracking names the largest consumers when memory runs out.
         let pool = TrackConsumersPool::new(pool, NonZeroUsize::new(5).expect("non-zero"));
-        let execution = TaskExecution::new(&plan, &task_input, streams, Some(Arc::new(pool)))?;
+        let calendar_class = env.find_class(calendar::CLASS).map_err(jni_error)?;
+        let calendar = calendar::JvmCalendar::new(
+            env.get_java_vm().map_err(jni_error)?,
+            env.new_global_ref(calendar_class).map_err(jni_error)?,
+        );
+        let execution = TaskExecution::new(&plan, &task_input, streams, Some(Arc::new(pool)), Some(Arc::new(calendar)))?;
         Ok(Box::into_raw(Box::new(execution)) as jlong)
     })
 }

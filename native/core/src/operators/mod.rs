@@ -4,16 +4,18 @@
 pub mod budgeted_hash_join;
 pub mod expand;
 pub mod join;
+pub mod legacy_calendar;
 pub mod jvm_input;
 pub mod null_aware_anti_join;
 pub mod operator_context;
 pub mod parquet_scan;
+pub mod preloaded_footer;
 pub mod schema_adapter;
 
 pub use expand::ExpandExec;
 pub use jvm_input::JvmInputExec;
 pub use operator_context::OperatorContextExec;
-pub use parquet_scan::{ParquetScanExec, ScanFile};
+pub use parquet_scan::{ParquetScanExec, ScanFile, ScanOptions};
 
 use arrow::datatypes::SchemaRef;
 use datafusion::physical_expr::{EquivalenceProperties, Partitioning};

@@ -39,6 +39,7 @@ fn with_operator(operator: &str, err: datafusion::error::DataFusionError) -> dat
             operator: Some(operator.to_string()),
             file: None,
             message: err.to_string(),
+            read_failure: false,
         }
         .into_datafusion(),
     }

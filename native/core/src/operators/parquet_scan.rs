@@ -1,6 +1,7 @@
 //! Spark's Parquet file scan: the task's own file splits, read one after another, with Spark's
-//! column matching and partition values. Each file is read by DataFusion's Parquet reader (row
-//! group pruning with Spark's pushed filters, byte-range splits); an error names the file.
+//! column matching, partition values and calendar handling. Each file is read by DataFusion's
+//! Parquet reader (row group pruning with Spark's pushed filters, byte-range splits); a file that
+//! fails is skipped or reported as Spark's file scan (`FileScanRDD`) would, naming the file.
 
 use std::any::Any;
 use std::collections::HashMap;
@@ -8,8 +9,9 @@ use std::fmt;
 use std::sync::{Arc, Mutex};
 
 use arrow::datatypes::{Field, Schema, SchemaRef};
+use arrow::record_batch::RecordBatch;
 use datafusion::common::config::TableParquetOptions;
-use datafusion::common::{Result, ScalarValue};
+use datafusion::common::{DataFusionError, Result, ScalarValue};
 use datafusion::datasource::listing::PartitionedFile;
 use datafusion::datasource::physical_plan::{FileScanConfigBuilder, FileSource, ParquetSource};
 use datafusion::datasource::source::DataSourceExec;
@@ -18,13 +20,19 @@ use datafusion::execution::{SendableRecordBatchStream, TaskContext};
 use datafusion::physical_expr::PhysicalExpr;
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::physical_plan::{DisplayAs, DisplayFormatType, ExecutionPlan, PlanProperties};
-use futures::{stream, StreamExt, TryStreamExt};
+use futures::stream::BoxStream;
+use futures::{future, stream, StreamExt, TryStreamExt};
 use object_store::path::Path;
+use object_store::ObjectStore;
+use parquet::arrow::async_reader::{AsyncFileReader, ParquetObjectReader};
+use parquet::file::metadata::ParquetMetaData;
 
+use super::legacy_calendar::CalendarSettings;
+use super::preloaded_footer::PreloadedFooter;
 use super::schema_adapter::SparkSchemaAdapterFactory;
-use crate::operators::task_stream_properties;
-use crate::error::{ErrorKind, ThermiteError};
+use crate::error::{find_thermite_error, is_out_of_memory, ErrorKind, ThermiteError};
 use crate::metrics;
+use crate::operators::task_stream_properties;
 
 pub const OPERATOR_NAME: &str = "ThermiteScanExec";
 
@@ -32,50 +40,59 @@ pub const OPERATOR_NAME: &str = "ThermiteScanExec";
 #[derive(Debug, Clone)]
 pub struct ScanFile {
     pub path: String,
+    /// The file as Spark names it in errors.
+    pub uri: String,
     pub start: i64,
     pub length: i64,
     pub file_size: u64,
     pub partition_values: Vec<ScalarValue>,
 }
 
+/// How every file of the scan is read.
+#[derive(Debug)]
+pub struct ScanOptions {
+    pub data_schema: SchemaRef,
+    pub partition_fields: Vec<Field>,
+    pub pruning_predicate: Option<Arc<dyn PhysicalExpr>>,
+    pub case_sensitive: bool,
+    pub batch_size: usize,
+    pub ignore_corrupt_files: bool,
+    pub ignore_missing_files: bool,
+    pub calendar: CalendarSettings,
+}
+
 #[derive(Debug)]
 pub struct ParquetScanExec {
     files: Vec<ScanFile>,
-    data_schema: SchemaRef,
-    partition_fields: Vec<Field>,
-    pruning_predicate: Option<Arc<dyn PhysicalExpr>>,
-    case_sensitive: bool,
-    batch_size: usize,
+    options: Arc<ScanOptions>,
     properties: PlanProperties,
     /// The per-file readers opened so far, for their metrics.
-    opened: Mutex<Vec<Arc<DataSourceExec>>>,
+    opened: Arc<Mutex<Vec<Arc<DataSourceExec>>>>,
 }
 
 impl ParquetScanExec {
-    pub fn new(
-        files: Vec<ScanFile>,
-        data_schema: SchemaRef,
-        partition_fields: Vec<Field>,
-        pruning_predicate: Option<Arc<dyn PhysicalExpr>>,
-        case_sensitive: bool,
-        batch_size: usize,
-    ) -> Self {
-        let output_fields: Vec<Field> =
-            data_schema.fields().iter().map(|f| f.as_ref().clone()).chain(partition_fields.iter().cloned()).collect();
+    pub fn new(files: Vec<ScanFile>, options: ScanOptions) -> Self {
+        let output_fields: Vec<Field> = options
+            .data_schema
+            .fields()
+            .iter()
+            .map(|f| f.as_ref().clone())
+            .chain(options.partition_fields.iter().cloned())
+            .collect();
         let properties = task_stream_properties(Arc::new(Schema::new(output_fields)));
-        Self {
-            files,
-            data_schema,
-            partition_fields,
-            pruning_predicate,
-            case_sensitive,
-            batch_size,
-            properties,
-            opened: Mutex::new(Vec::new()),
-        }
+        Self { files, options: Arc::new(options), properties, opened: Arc::new(Mutex::new(Vec::new())) }
     }
+}
 
-    fn parquet_source(&self) -> Result<Arc<dyn FileSource>> {
+impl ScanOptions {
+    /// DataFusion's Parquet source for one file whose footer is already read; `prune`: whether
+    /// its statistics may prune row groups.
+    fn parquet_source(
+        &self,
+        store: Arc<dyn ObjectStore>,
+        footer: Arc<ParquetMetaData>,
+        prune: bool,
+    ) -> Result<Arc<dyn FileSource>> {
         let mut options = TableParquetOptions::default();
         // Rows are filtered by the Filter above, exactly as Spark does; statistics only prune.
         options.global.pushdown_filters = false;
@@ -84,30 +101,31 @@ impl ParquetScanExec {
         options.global.schema_force_view_types = false;
         options.global.binary_as_string = false;
         options.global.coerce_int96 = Some("us".to_string());
-        let mut source = ParquetSource::new(options);
-        if let Some(predicate) = &self.pruning_predicate {
+        let mut source = ParquetSource::new(options)
+            .with_parquet_file_reader_factory(Arc::new(PreloadedFooter::new(store, footer)));
+        if let Some(predicate) = self.pruning_predicate.as_ref().filter(|_| prune) {
             source = source.with_predicate(Arc::clone(predicate));
         }
         source.with_schema_adapter_factory(Arc::new(SparkSchemaAdapterFactory { case_sensitive: self.case_sensitive }))
     }
 
-    /// A DataFusion scan of one file split; its errors name the file.
-    fn open(
-        &self,
-        file: &ScanFile,
-        source: &Arc<dyn FileSource>,
-        context: &Arc<TaskContext>,
-    ) -> Result<SendableRecordBatchStream> {
-        let io_error = |message: String| {
-            ThermiteError {
-                kind: ErrorKind::Io,
-                operator: Some(OPERATOR_NAME.to_string()),
-                file: Some(file.path.clone()),
-                message,
-            }
-            .into_datafusion()
-        };
-        let location = Path::from_absolute_path(&file.path).map_err(|e| io_error(e.to_string()))?;
+    /// One file split's batches, its footer read first to learn its calendar.
+    async fn open(
+        self: Arc<Self>,
+        file: ScanFile,
+        store: Arc<dyn ObjectStore>,
+        context: Arc<TaskContext>,
+        opened: Arc<Mutex<Vec<Arc<DataSourceExec>>>>,
+    ) -> Result<BoxStream<'static, Result<RecordBatch>>> {
+        let location = Path::from_absolute_path(&file.path).map_err(|e| DataFusionError::External(Box::new(e)))?;
+        let footer = ParquetObjectReader::new(Arc::clone(&store), location.clone())
+            .with_file_size(file.file_size)
+            .get_metadata(None)
+            .await?;
+        let rebase = self
+            .calendar
+            .for_file(&self.data_schema, self.case_sensitive, &footer)
+            .map_err(ThermiteError::into_datafusion)?;
         let mut partitioned = PartitionedFile::new(location.to_string(), file.file_size)
             .with_range(file.start, file.start + file.length);
         partitioned.object_meta.location = location;
@@ -115,27 +133,75 @@ impl ParquetScanExec {
         let config = FileScanConfigBuilder::new(
             ObjectStoreUrl::local_filesystem(),
             Arc::clone(&self.data_schema),
-            Arc::clone(source),
+            self.parquet_source(store, footer, !rebase.is_legacy())?,
         )
         .with_file(partitioned)
         .with_table_partition_cols(self.partition_fields.clone())
         .with_batch_size(Some(self.batch_size))
         .build();
         let reader = DataSourceExec::from_data_source(config);
-        self.opened.lock().expect("scan metrics lock").push(Arc::clone(&reader));
-        let stream = reader.execute(0, Arc::clone(context)).map_err(|e| io_error(e.to_string()))?;
-        let path = file.path.clone();
-        let stream = stream.map_err(move |e| {
-            ThermiteError {
-                kind: ErrorKind::Io,
-                operator: Some(OPERATOR_NAME.to_string()),
-                file: Some(path.clone()),
-                message: e.to_string(),
-            }
-            .into_datafusion()
-        });
-        Ok(Box::pin(RecordBatchStreamAdapter::new(self.schema(), stream)))
+        opened.lock().expect("scan metrics lock").push(Arc::clone(&reader));
+        let batches = reader.execute(0, context)?;
+        if rebase.is_empty() {
+            return Ok(batches.boxed());
+        }
+        Ok(batches.and_then(move |batch| future::ready(rebase.apply(batch).map_err(ThermiteError::into_datafusion))).boxed())
     }
+
+    /// What a failure reading `file` becomes: `None` when Spark skips the rest of the file
+    /// (`ignoreMissingFiles`, `ignoreCorruptFiles`), else the error Spark's file scan raises.
+    /// With either flag on, Spark reports what it does not skip inside its "cannot read file"
+    /// error; a missing file is never corrupt; an out-of-memory error is never ignored, nor wrapped.
+    fn failure(&self, file: &ScanFile, err: DataFusionError) -> Option<DataFusionError> {
+        if is_out_of_memory(&err) {
+            return Some(err);
+        }
+        let missing = matches!(std::fs::metadata(&file.path), Err(e) if e.kind() == std::io::ErrorKind::NotFound);
+        if missing && self.ignore_missing_files || !missing && self.ignore_corrupt_files {
+            return None;
+        }
+        let cause = find_thermite_error(&err).cloned();
+        let (kind, message, read_failure) = match cause {
+            Some(e) if matches!(e.kind, ErrorKind::AncientDatetime | ErrorKind::AncientInt96) => (e.kind, e.message, false),
+            _ if missing => (ErrorKind::FileNotFound, err.to_string(), self.ignore_corrupt_files),
+            _ => (ErrorKind::Io, err.to_string(), self.ignore_missing_files),
+        };
+        Some(
+            ThermiteError {
+                kind,
+                operator: Some(OPERATOR_NAME.to_string()),
+                file: Some(file.uri.clone()),
+                message,
+                read_failure,
+            }
+            .into_datafusion(),
+        )
+    }
+}
+
+/// One file split's batches, ending early where Spark would skip the rest of the file.
+fn read_file(
+    options: Arc<ScanOptions>,
+    file: ScanFile,
+    store: Arc<dyn ObjectStore>,
+    context: Arc<TaskContext>,
+    opened: Arc<Mutex<Vec<Arc<DataSourceExec>>>>,
+) -> BoxStream<'static, Result<RecordBatch>> {
+    let batches = stream::once(Arc::clone(&options).open(file.clone(), store, context, opened)).try_flatten();
+    // After a failure the file has nothing more to give.
+    batches
+        .scan(false, move |failed, item| {
+            let next = match item {
+                _ if *failed => None,
+                Ok(batch) => Some(Ok(batch)),
+                Err(err) => {
+                    *failed = true;
+                    options.failure(&file, err).map(Err)
+                }
+            };
+            future::ready(next)
+        })
+        .boxed()
 }
 
 impl ParquetScanExec {
@@ -187,12 +253,14 @@ impl ExecutionPlan for ParquetScanExec {
     }
 
     fn execute(&self, _partition: usize, context: Arc<TaskContext>) -> Result<SendableRecordBatchStream> {
-        let source = self.parquet_source()?;
-        let streams: Vec<Result<SendableRecordBatchStream>> =
-            self.files.iter().map(|f| self.open(f, &source, &context)).collect();
-        let batches = stream::iter(streams).try_flatten();
+        let store = context.runtime_env().object_store(ObjectStoreUrl::local_filesystem())?;
+        let options = Arc::clone(&self.options);
+        let opened = Arc::clone(&self.opened);
+        let batches = stream::iter(self.files.clone()).flat_map(move |file| {
+            read_file(Arc::clone(&options), file, Arc::clone(&store), Arc::clone(&context), Arc::clone(&opened))
+        });
         // Empty batches carry nothing to Spark; skip them rather than cross JNI for nothing.
-        let batches = batches.try_filter(|b| futures::future::ready(b.num_rows() > 0));
+        let batches = batches.try_filter(|b| future::ready(b.num_rows() > 0));
         Ok(Box::pin(RecordBatchStreamAdapter::new(self.schema(), batches.boxed())))
     }
 }

@@ -10,13 +10,15 @@ public class ThermiteNativeException extends RuntimeException {
   private final String operator;
   private final String file;
   private final String cause;
+  private final boolean readFailure;
 
-  public ThermiteNativeException(String kind, String operator, String file, String cause) {
+  public ThermiteNativeException(String kind, String operator, String file, String cause, boolean readFailure) {
     super(describe(operator, file, cause));
     this.kind = kind;
     this.operator = operator;
     this.file = file;
     this.cause = cause;
+    this.readFailure = readFailure;
   }
 
   private static String describe(String operator, String file, String cause) {
@@ -28,7 +30,9 @@ public class ThermiteNativeException extends RuntimeException {
     return message.append(": ").append(cause).toString();
   }
 
-  /** PLAN, IO, EXECUTION or PANIC. */
+  /**
+   * PLAN, IO, FILE_NOT_FOUND, ANCIENT_DATETIME, ANCIENT_INT96, EXECUTION, OUT_OF_MEMORY or PANIC.
+   */
   public String kind() {
     return kind;
   }
@@ -38,7 +42,7 @@ public class ThermiteNativeException extends RuntimeException {
     return operator;
   }
 
-  /** The file being read; null when none. */
+  /** The file being read, as Spark names it (its URL-encoded path); null when none. */
   public String file() {
     return file;
   }
@@ -46,5 +50,10 @@ public class ThermiteNativeException extends RuntimeException {
   /** The native cause. */
   public String nativeCause() {
     return cause;
+  }
+
+  /** Whether Spark reports this failure inside its "cannot read file" error. */
+  public boolean readFailure() {
+    return readFailure;
   }
 }

@@ -58,7 +58,7 @@ class ErrorSuite extends ThermiteTestBase {
     val victim = partFiles(path).head
     assertTrue(victim.delete())
     val message = failure(df.where("i > 0"))
-    assertTrue(message, message.contains("ThermiteScanExec failed reading") && message.contains(victim.getName))
+    assertTrue(message, message.contains("SparkFileNotFoundException") && message.contains(victim.getName))
     assertStillWorks()
   }
 

@@ -1,6 +1,7 @@
 package dev.thermite
 
 import java.io.File
+import java.nio.file.Files
 
 import org.apache.spark.sql.functions._
 import org.apache.spark.sql.types._
@@ -8,7 +9,7 @@ import dev.thermite.exec.{ThermiteFilterExec, ThermiteScanExec}
 import org.junit.Assert.{assertEquals, assertTrue}
 import org.junit.Test
 
-class ParquetScanSuite extends ThermiteTestBase {
+class ParquetScanSuite extends ThermiteTestBase with FailureChecks {
   private val allColumns = TestData.schema.fieldNames.toSeq
 
   private def readAll(path: String) = spark.read.parquet(path)
@@ -85,13 +86,11 @@ class ParquetScanSuite extends ThermiteTestBase {
         // Under AQE, Spark plans the pruning subquery only where it finds its own broadcast hash
         // join to share the broadcast with; the join is native, so AQE drops the pruning (every
         // file is read, the answer is the same).
-        if (aqe == "false") {
-          val factScan = planNodes(df).collectFirst {
-            case s: dev.thermite.exec.ThermiteScanExec if s.partitionFilters.exists(_.toString.contains("dynamicpruning")) => s
-          }
-          assertTrue(s"a native fact scan pruned dynamically:\n${df.queryExecution.executedPlan}", factScan.isDefined)
-          assertEquals("files of the 2 selected partitions", 2L, factScan.get.metrics("numFiles").value)
+        val factScan = planNodes(df).collectFirst {
+          case s: ThermiteScanExec if s.original.relation.location.rootPaths.exists(_.toString.contains("dpp-fact")) => s
         }
+        assertTrue(s"a native fact scan:\n${df.queryExecution.executedPlan}", factScan.isDefined)
+        assertEquals(s"files read (AQE $aqe)", if (aqe == "false") 2L else 20L, factScan.get.metrics("numFiles").value)
       }
     }
   }
@@ -139,7 +138,11 @@ class ParquetScanSuite extends ThermiteTestBase {
     // Many byte-range splits per file: each row group must be read by exactly one task.
     withConf("spark.sql.files.maxPartitionBytes" -> "65536", "spark.sql.files.openCostInBytes" -> "0") {
       val df = checkNative(readAll(path).selectExpr("id", "m"))
-      assertTrue(df.rdd.getNumPartitions > 2)
+      val scan = planNodes(df).collectFirst { case s: ThermiteScanExec => s }.get
+      val splits = df.rdd.getNumPartitions
+      assertTrue(s"$splits splits", splits > 2)
+      assertEquals("every split read natively", splits.toLong, scan.metrics("numFiles").value)
+      assertEquals(200000L, scan.metrics("numOutputRows").value)
     }
   }
 
@@ -152,7 +155,82 @@ class ParquetScanSuite extends ThermiteTestBase {
   @Test def directoryNamesNeedingEscapes(): Unit = {
     val path = tempPath("escaped dir %")
     spark.range(0, 20).selectExpr("id", "concat('a b/c=', id % 2) as k").write.partitionBy("k").parquet(path)
-    checkNative(readAll(path))
-    assertTrue(new File(path).exists())
+    val df = checkNative(readAll(path))
+    val scan = planNodes(df).collectFirst { case s: ThermiteScanExec => s }.get
+    assertEquals(20L, scan.metrics("numOutputRows").value)
+    assertEquals(Set("a b/c=0", "a b/c=1"), df.select("k").collect().map(_.getString(0)).toSet)
+  }
+
+  private def partFiles(path: String): Seq[File] =
+    new File(path).listFiles().filter(_.getName.endsWith(".parquet")).sortBy(_.getName).toSeq
+
+  /** Replaces a file's bytes as a foreign writer would (no Hadoop checksum beside it). */
+  private def overwrite(file: File, bytes: Array[Byte]): Unit = {
+    new File(file.getParent, s".${file.getName}.crc").delete()
+    Files.write(file.toPath, bytes)
+  }
+
+  private def twoFiles(name: String): String = {
+    val path = tempPath(name)
+    spark.range(0, 200, 1, 2).selectExpr("id", "cast(id as string) as s", "id % 7 as k").write.parquet(path)
+    path
+  }
+
+  @Test def corruptFilesFailAsInSpark(): Unit = {
+    val garbage = twoFiles("garbage")
+    val schema = spark.read.parquet(garbage).schema
+    val notParquet = partFiles(garbage).head
+    overwrite(notParquet, "this is not a parquet file, just some bytes".getBytes)
+    checkSameFailure(spark.read.schema(schema).parquet(garbage), Some(notParquet.getName))
+    // With missing files ignored, Spark reports a corrupt one inside its "cannot read file" error.
+    withConf("spark.sql.files.ignoreMissingFiles" -> "true") {
+      checkSameFailure(spark.read.schema(schema).parquet(garbage), Some(notParquet.getName))
+    }
+
+    val truncated = twoFiles("truncated")
+    val cut = partFiles(truncated).head
+    val bytes = Files.readAllBytes(cut.toPath)
+    overwrite(cut, bytes.take(bytes.length / 2) ++ bytes.takeRight(8))
+    checkSameFailure(spark.read.schema(schema).parquet(truncated), Some(cut.getName))
+
+    // The footer reads, the pages do not.
+    val pages = twoFiles("bad-pages")
+    val damaged = partFiles(pages).head
+    val original = Files.readAllBytes(damaged.toPath)
+    overwrite(damaged, original.take(4) ++ Array.fill[Byte](original.length / 2)(-1) ++ original.drop(4 + original.length / 2))
+    checkSameFailure(spark.read.schema(schema).parquet(pages).where("k >= 0"), Some(damaged.getName))
+  }
+
+  @Test def ignoreCorruptFiles(): Unit = {
+    val path = twoFiles("ignore-corrupt")
+    val schema = spark.read.parquet(path).schema
+    overwrite(partFiles(path).head, "not parquet".getBytes)
+    val truncated = new File(path, "part-truncated.parquet")
+    val bytes = Files.readAllBytes(partFiles(path).last.toPath)
+    Files.write(truncated.toPath, bytes.take(bytes.length / 2) ++ bytes.takeRight(8))
+    withConf("spark.sql.files.ignoreCorruptFiles" -> "true") {
+      val df = checkNative(spark.read.schema(schema).parquet(path))
+      assertEquals(100L, df.count())
+    }
+    checkNative(spark.read.option("ignoreCorruptFiles", "true").schema(schema).parquet(path).where("k > 2"),
+      Seq("ThermiteScanExec", "ThermiteFilterExec"))
+  }
+
+  @Test def filesDeletedAfterPlanning(): Unit = {
+    val path = twoFiles("deleted")
+    val df = spark.read.parquet(path)
+    val optioned = spark.read.option("ignoreMissingFiles", "true").parquet(path)
+    val victim = partFiles(path).head
+    assertTrue(victim.delete())
+    // Missing is not corrupt: Spark's file-not-found error, inside its "cannot read file" error
+    // when corrupt files are ignored.
+    checkSameFailure(df.select("id", "s"), Some(victim.getName))
+    withConf("spark.sql.files.ignoreCorruptFiles" -> "true") {
+      checkSameFailure(df.select("id", "s"), Some(victim.getName))
+    }
+    withConf("spark.sql.files.ignoreMissingFiles" -> "true") {
+      assertEquals(100L, checkNative(df.select("id", "s")).count())
+    }
+    assertEquals(100L, checkNative(optioned.select("id", "k")).count())
   }
 }

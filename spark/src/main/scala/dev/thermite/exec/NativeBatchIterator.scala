@@ -10,7 +10,7 @@ import org.apache.arrow.memory.{BufferAllocator, RootAllocator}
 
 import org.apache.spark.TaskContext
 import org.apache.spark.sql.execution.metric.SQLMetric
-import org.apache.spark.sql.thermite.JvmInputReader
+import org.apache.spark.sql.thermite.{JvmInputReader, ScanErrors}
 import org.apache.spark.thermite.SparkInternals
 import org.apache.spark.sql.vectorized.{ArrowColumnVector, ColumnVector, ColumnarBatch}
 
@@ -55,9 +55,10 @@ class NativeBatchIterator(
         try fetch()
         catch {
           // A failure in Spark's part of the pipeline (a shuffle fetch failure, say) surfaces as
-          // itself, so Spark can react to it as it would without Thermite.
+          // itself, so Spark can react to it as it would without Thermite; a file that cannot be
+          // read fails as Spark's file scan would fail on it.
           case e: ThermiteNativeException =>
-            throw jvmInputs.flatMap(_.failureCause).headOption.getOrElse(e)
+            throw jvmInputs.flatMap(_.failureCause).headOption.getOrElse(ScanErrors.asSpark(e))
         }
       if (pending == null) close()
     }

@@ -64,6 +64,7 @@ case class ThermiteScanExec(original: FileSourceScanExec, scan: proto.ParquetSca
           .setStart(f.start)
           .setLength(f.length)
           .setFileSize(f.fileSize)
+          .setUri(f.filePath.urlEncoded)
         partitionTypes.zipWithIndex.foreach { case (t, i) =>
           val value = if (f.partitionValues.isNullAt(i)) null else f.partitionValues.get(i, t)
           split.addPartitionValues(SparkTypes.literal(value, t).fold(e => throw new IllegalStateException(e), identity))

@@ -8,11 +8,12 @@ import dev.thermite.serde.{ExprContext, ExprSerde, SparkTypes}
 import org.apache.spark.sql.catalyst.expressions.{Ascending, Attribute, Expression, NullsFirst, SortOrder}
 import org.apache.spark.sql.execution._
 import org.apache.spark.sql.execution.aggregate.{HashAggregateExec, SortAggregateExec}
-import org.apache.spark.sql.execution.datasources.parquet.ParquetFileFormat
+import org.apache.spark.sql.catalyst.util.RebaseDateTime
+import org.apache.spark.sql.execution.datasources.parquet.{ParquetFileFormat, ParquetOptions}
 import org.apache.spark.sql.execution.exchange.{BroadcastExchangeExec, ShuffleExchangeExec}
 import org.apache.spark.sql.execution.joins.{BroadcastHashJoinExec, ShuffledHashJoinExec, SortMergeJoinExec}
 import org.apache.spark.sql.internal.SQLConf
-import org.apache.spark.sql.types.{DoubleType, FloatType, StructField}
+import org.apache.spark.sql.types.{DoubleType, FloatType, StructField, TimestampType}
 
 /** Converts one Spark operator to its Thermite node; `Left` says why it stays in Spark. */
 trait OperatorConverter {
@@ -210,15 +211,25 @@ object ParquetScanConverter extends OperatorConverter {
       Left("metadata columns are not supported")
     } else if (nonLocal.isDefined) {
       Left(s"only local files are supported, not ${nonLocal.get}")
+    } else if (SQLConf.get.isParquetINT96TimestampConversion && scan.requiredSchema.exists(_.dataType == TimestampType)) {
+      Left(s"${SQLConf.PARQUET_INT96_TIMESTAMP_CONVERSION.key} is not supported")
     } else {
       for {
         data <- SparkTypes.schema(scan.requiredSchema)
         partitions <- SparkTypes.schema(relation.partitionSchema)
       } yield {
+        // As Spark's reader takes them: the read's options first, then the session's.
+        val options = new ParquetOptions(relation.options, SQLConf.get)
         val b = proto.ParquetScan.newBuilder()
           .setDataSchema(data)
           .setPartitionSchema(partitions)
           .setCaseSensitive(SQLConf.get.caseSensitiveAnalysis)
+          .setDatetimeRebaseMode(options.datetimeRebaseModeInRead)
+          .setInt96RebaseMode(options.int96RebaseModeInRead)
+          .setLastSwitchJulianDay(RebaseDateTime.lastSwitchJulianDay)
+          .setLastSwitchJulianMicros(RebaseDateTime.lastSwitchJulianTs)
+          .setIgnoreCorruptFiles(options.ignoreCorruptFiles)
+          .setIgnoreMissingFiles(options.ignoreMissingFiles)
         pruningFilters(scan.dataFilters, dataColumns).foreach(b.addPruningFilters)
         ThermiteScanExec(scan, b.build(), scan.partitionFilters)
       }
