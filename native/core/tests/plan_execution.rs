@@ -107,7 +107,7 @@ fn task_input(files: &[(String, u64)], partition_value: Option<i32>) -> Vec<u8> 
 }
 
 fn run(root: proto::Operator, input: &[u8]) -> Result<Vec<RecordBatch>, thermite_core::error::ThermiteError> {
-    let plan = proto::Plan { root: Some(root), session_time_zone: "UTC".into(), batch_size: 512, ..Default::default() };
+    let plan = proto::Plan { root: Some(root), session_time_zone: Some(utc()), batch_size: 512, ..Default::default() };
     let mut execution = TaskExecution::new(&plan.encode_to_vec(), input, vec![], None)?;
     let mut batches = vec![];
     while let Some(batch) = execution.next_batch()? {
@@ -209,7 +209,7 @@ fn sort_spills_within_a_bounded_pool() {
     let sort = proto::Operator {
         kind: Some(operator::Kind::Sort(Box::new(proto::Sort { input: Some(Box::new(scan(true, false, vec![]))), keys: vec![key] }))),
     };
-    let plan = proto::Plan { root: Some(sort), session_time_zone: "UTC".into(), batch_size: 8192, ..Default::default() };
+    let plan = proto::Plan { root: Some(sort), session_time_zone: Some(utc()), batch_size: 8192, ..Default::default() };
     let pool: Arc<dyn MemoryPool> = Arc::new(GreedyMemoryPool::new(40 << 20));
     let mut execution =
         TaskExecution::new(&plan.encode_to_vec(), &task_input(&[(path.display().to_string(), size)], None), vec![], Some(pool))
@@ -327,4 +327,8 @@ fn outer_joins_of_two_scans_with_a_condition() {
         let matched: usize = batches.iter().map(|b| b.num_rows() - b.column(3).null_count()).sum();
         assert_eq!((rows, matched), (100, 25), "{strategy:?}");
     }
+}
+
+fn utc() -> proto::TimeZone {
+    proto::TimeZone { kind: Some(proto::time_zone::Kind::OffsetSeconds(0)) }
 }
