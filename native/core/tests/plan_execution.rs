@@ -103,7 +103,7 @@ fn task_input(files: &[(String, u64)], partition_value: Option<i32>) -> Vec<u8> 
                 .unwrap_or_default(),
         })
         .collect();
-    proto::TaskInput { scans: vec![proto::ScanInput { files }] }.encode_to_vec()
+    proto::TaskInput { scans: vec![proto::ScanInput { files }], ..Default::default() }.encode_to_vec()
 }
 
 fn run(root: proto::Operator, input: &[u8]) -> Result<Vec<RecordBatch>, thermite_core::error::ThermiteError> {
@@ -291,7 +291,7 @@ fn outer_joins_of_two_scans_with_a_condition() {
         }],
     };
     let input =
-        proto::TaskInput { scans: vec![split(&left_path, left_size), split(&right_path, right_size)] }.encode_to_vec();
+        proto::TaskInput { scans: vec![split(&left_path, left_size), split(&right_path, right_size)], ..Default::default() }.encode_to_vec();
     let scan_of = |index: u32| {
         let mut op = scan(false, false, vec![]);
         if let Some(operator::Kind::ParquetScan(s)) = &mut op.kind {
