@@ -95,7 +95,7 @@ impl TaskExecution {
             task_input: &task_input,
             jvm_inputs: RefCell::new(jvm_inputs.into_iter().map(Some).collect()),
             expr: ExprContext {
-                session_time_zone: plan.session_time_zone.clone(),
+                session_time_zone: plan.session_time_zone.clone().unwrap_or_default(),
                 subqueries: plan
                     .subqueries
                     .iter()

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use arrow::compute::SortOptions;
 use arrow::ffi_stream::ArrowArrayStreamReader;
+use datafusion::physical_expr::expressions::Column;
 use datafusion::physical_expr::{LexOrdering, PhysicalSortExpr};
 use datafusion::physical_plan::limit::GlobalLimitExec;
 use datafusion::physical_plan::sorts::sort::SortExec;
@@ -18,7 +19,7 @@ use datafusion::physical_plan::ExecutionPlan;
 use crate::error::{Result, ThermiteError};
 use crate::expr::{build_expr, build_pruning_expr, ExprContext, NormalizeFloat};
 use crate::shuffle::write::PartitionerFactory;
-use crate::shuffle::{Partitioner, ShuffleReadExec, ShuffleWriteExec};
+use crate::shuffle::{round_robin, Partitioner, ShuffleReadExec, ShuffleWriteExec};
 use arrow::array::{ArrayRef, RecordBatch};
 use datafusion::common::ScalarValue;
 use datafusion::logical_expr::ColumnarValue;
@@ -145,13 +146,21 @@ fn sort_ordering(keys: &[proto::SortKey], schema: &Schema, ctx: &ExprContext) ->
 
 fn shuffle_write(write: &proto::ShuffleWrite, ctx: &PlannerContext) -> Result<Arc<dyn ExecutionPlan>> {
     use proto::shuffle_write::Partitioning as P;
-    let input = build_plan(required(&write.input, "a shuffle write input")?, ctx)?;
+    let mut input = build_plan(required(&write.input, "a shuffle write input")?, ctx)?;
     let schema = input.schema();
     let n = write.num_partitions as usize;
-    if n == 0 {
-        return Err(ThermiteError::plan("a shuffle into 0 partitions"));
+    if n == 0 || n > i32::MAX as usize {
+        return Err(ThermiteError::plan(format!("a shuffle into {n} partitions")));
     }
-    let factory: PartitionerFactory = match required(&write.partitioning, "a shuffle partitioning")? {
+    let partitioning = required(&write.partitioning, "a shuffle partitioning")?;
+    if let P::RoundRobin(proto::RoundRobin { sort_first: true }) = partitioning {
+        input = sort_by_all_columns(input)?;
+    }
+    let factory: PartitionerFactory = match partitioning {
+        P::RoundRobin(_) => {
+            let start = round_robin::start_position(ctx.task_input.partition_id, n as i32);
+            Arc::new(move || Ok(Partitioner::RoundRobin { position: start }))
+        }
         P::Single(_) => Arc::new(|| Ok(Partitioner::Single)),
         P::HashPartitionId(id) => {
             let expr = build_expr(id, &schema, &ctx.expr)?;
@@ -168,6 +177,22 @@ fn shuffle_write(write: &proto::ShuffleWrite, ctx: &PlannerContext) -> Result<Ar
         .map_err(|_| ThermiteError::plan(format!("shuffle codec #{}", write.codec)))?;
     let exec = ShuffleWriteExec::new(input, factory, n, codec, ctx.batch_size);
     Ok(OperatorContextExec::wrap("ThermiteShuffleExchangeExec", Arc::new(exec)))
+}
+
+/// `input` in an order that depends only on its rows: every column ascending, compared as Arrow's
+/// row format does (floating point by its bits, so rows that compare equal are identical).
+fn sort_by_all_columns(input: Arc<dyn ExecutionPlan>) -> Result<Arc<dyn ExecutionPlan>> {
+    let schema = input.schema();
+    let keys = (0..schema.fields().len())
+        .map(|i| {
+            let column = Arc::new(Column::new(schema.field(i).name(), i)) as Arc<dyn PhysicalExpr>;
+            PhysicalSortExpr::new(column, SortOptions { descending: false, nulls_first: true })
+        })
+        .collect::<Vec<_>>();
+    let Some(ordering) = LexOrdering::new(keys) else {
+        return Ok(input);
+    };
+    Ok(Arc::new(SortExec::new(ordering, input)))
 }
 
 /// The bounds as one column per key, normalized as the keys are (-0.0 as 0.0, one NaN).

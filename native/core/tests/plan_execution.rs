@@ -107,11 +107,11 @@ fn task_input(files: &[(String, u64)], partition_value: Option<i32>) -> Vec<u8> 
             uri: format!("file://{path}"),
         })
         .collect();
-    proto::TaskInput { scans: vec![proto::ScanInput { files }] }.encode_to_vec()
+    proto::TaskInput { scans: vec![proto::ScanInput { files }], ..Default::default() }.encode_to_vec()
 }
 
 fn run(root: proto::Operator, input: &[u8]) -> Result<Vec<RecordBatch>, thermite_core::error::ThermiteError> {
-    let plan = proto::Plan { root: Some(root), session_time_zone: "UTC".into(), batch_size: 512, ..Default::default() };
+    let plan = proto::Plan { root: Some(root), session_time_zone: Some(utc()), batch_size: 512, ..Default::default() };
     let mut execution = TaskExecution::new(&plan.encode_to_vec(), input, vec![], None, None)?;
     let mut batches = vec![];
     while let Some(batch) = execution.next_batch()? {
@@ -213,7 +213,7 @@ fn sort_spills_within_a_bounded_pool() {
     let sort = proto::Operator {
         kind: Some(operator::Kind::Sort(Box::new(proto::Sort { input: Some(Box::new(scan(true, false, vec![]))), keys: vec![key] }))),
     };
-    let plan = proto::Plan { root: Some(sort), session_time_zone: "UTC".into(), batch_size: 8192, ..Default::default() };
+    let plan = proto::Plan { root: Some(sort), session_time_zone: Some(utc()), batch_size: 8192, ..Default::default() };
     let pool: Arc<dyn MemoryPool> = Arc::new(GreedyMemoryPool::new(40 << 20));
     let mut execution =
         TaskExecution::new(&plan.encode_to_vec(), &task_input(&[(path.display().to_string(), size)], None), vec![], Some(pool), None)
@@ -296,7 +296,7 @@ fn outer_joins_of_two_scans_with_a_condition() {
         }],
     };
     let input =
-        proto::TaskInput { scans: vec![split(&left_path, left_size), split(&right_path, right_size)] }.encode_to_vec();
+        proto::TaskInput { scans: vec![split(&left_path, left_size), split(&right_path, right_size)], ..Default::default() }.encode_to_vec();
     let scan_of = |index: u32| {
         let mut op = scan(false, false, vec![]);
         if let Some(operator::Kind::ParquetScan(s)) = &mut op.kind {
@@ -332,4 +332,8 @@ fn outer_joins_of_two_scans_with_a_condition() {
         let matched: usize = batches.iter().map(|b| b.num_rows() - b.column(3).null_count()).sum();
         assert_eq!((rows, matched), (100, 25), "{strategy:?}");
     }
+}
+
+fn utc() -> proto::TimeZone {
+    proto::TimeZone { kind: Some(proto::time_zone::Kind::OffsetSeconds(0)) }
 }

@@ -6,12 +6,13 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use arrow::array::{Array, StructArray};
 use arrow::ffi::{to_ffi, FFI_ArrowArray, FFI_ArrowSchema};
 use arrow::ffi_stream::{ArrowArrayStreamReader, FFI_ArrowArrayStream};
-use jni::objects::{JByteArray, JClass, JLongArray, JObject, JValue};
-use jni::sys::{jbyteArray, jint, jlong, jstring};
+use jni::objects::{JByteArray, JClass, JLongArray, JObject, JString, JValue};
+use jni::sys::{jbyteArray, jint, jintArray, jlong, jstring};
 use prost::Message;
 use jni::JNIEnv;
 use thermite_core::error::{ErrorKind, ThermiteError};
 use thermite_core::execution::TaskExecution;
+use thermite_core::expr::SessionZone;
 
 mod calendar;
 mod memory;
@@ -94,6 +95,27 @@ fn jni_error(e: jni::errors::Error) -> ThermiteError {
 pub extern "system" fn Java_dev_thermite_jni_NativeLib_version(mut env: JNIEnv, _class: JClass) -> jstring {
     guarded(&mut env, std::ptr::null_mut(), |env| {
         Ok(env.new_string(env!("CARGO_PKG_VERSION")).map_err(jni_error)?.into_raw())
+    })
+}
+
+/// The offsets, in seconds, of the time zone `region` at each of `epoch_seconds`, as native
+/// expressions apply them; throws when the native tz database does not know the region.
+#[no_mangle]
+pub extern "system" fn Java_dev_thermite_jni_NativeLib_zoneOffsets<'a>(
+    mut env: JNIEnv<'a>,
+    _class: JClass<'a>,
+    region: JString<'a>,
+    epoch_seconds: JLongArray<'a>,
+) -> jintArray {
+    guarded(&mut env, std::ptr::null_mut(), |env| {
+        let region: String = env.get_string(&region).map_err(jni_error)?.into();
+        let count = env.get_array_length(&epoch_seconds).map_err(jni_error)? as usize;
+        let mut seconds = vec![0i64; count];
+        env.get_long_array_region(&epoch_seconds, 0, &mut seconds).map_err(jni_error)?;
+        let offsets = SessionZone::region(&region)?.offsets(&seconds);
+        let out = env.new_int_array(count as i32).map_err(jni_error)?;
+        env.set_int_array_region(&out, 0, &offsets).map_err(jni_error)?;
+        Ok(out.into_raw())
     })
 }
 

@@ -22,7 +22,8 @@ use datafusion::logical_expr::ColumnarValue;
 use datafusion::physical_expr::PhysicalExpr;
 use datafusion_comet_spark_expr::{Cast, EvalMode, SparkCastOptions};
 
-use super::datetime::{civil_from_days, days_from_civil, days_in_month, SessionZone, MICROS_PER_SECOND};
+use super::datetime::{civil_from_days, days_from_civil, days_in_month, MICROS_PER_SECOND};
+use super::zone::SessionZone;
 use super::math::java_double_digits;
 use super::{type_of, ExprContext};
 use crate::error::{Result, ThermiteError};
@@ -41,7 +42,9 @@ pub(super) fn spark_cast(
         return Ok(child);
     }
     if let Some(kind) = CastKind::of(&from, &to) {
-        let zone = SessionZone::new(&ctx.session_time_zone)?;
+        // Only casts between timestamps and dates or strings read the session's zone; the
+        // others run in every zone, also one this side does not know.
+        let zone = if kind.uses_zone() { SessionZone::of(&ctx.session_time_zone)? } else { SessionZone::fixed(0)? };
         return Ok(Arc::new(TextOrTimeCast { kind, child, to, zone }));
     }
     let plain = |t: &DataType| t.is_integer() || t.is_floating();
@@ -52,7 +55,8 @@ pub(super) fn spark_cast(
     if !supported {
         return Err(ThermiteError::plan(format!("cast from {from} to {to} is not supported natively")));
     }
-    let options = SparkCastOptions::new(EvalMode::Legacy, &ctx.session_time_zone, false);
+    // None of these casts reads a time zone.
+    let options = SparkCastOptions::new(EvalMode::Legacy, "UTC", false);
     Ok(Arc::new(Cast::new(child, to, options)))
 }
 
@@ -78,6 +82,10 @@ enum CastKind {
 }
 
 impl CastKind {
+    fn uses_zone(self) -> bool {
+        matches!(self, CastKind::TimestampToDate | CastKind::DateToTimestamp | CastKind::TimestampToString)
+    }
+
     fn of(from: &DataType, to: &DataType) -> Option<CastKind> {
         use DataType::*;
         Some(match (from, to) {

@@ -1,27 +1,26 @@
 //! Date and time functions with Spark's semantics: the proleptic Gregorian calendar over any
 //! `Date32` (Spark's `LocalDate`), and timestamps seen in the session time zone as `java.time`
-//! sees them (see [`SessionZone`]).
+//! sees them (see [`super::zone`]).
 
 use std::hash::Hash;
 use std::sync::Arc;
 
-use arrow::array::timezone::Tz;
 use arrow::array::{Array, ArrayRef, AsArray, Date32Array, Int32Array, PrimitiveArray, TimestampMicrosecondArray};
 use arrow::datatypes::{
     DataType, Date32Type, Int16Type, Int32Type, Int64Type, Int8Type, Schema, TimeUnit, TimestampMicrosecondType,
 };
 use arrow::error::ArrowError;
-use chrono::{DateTime, Offset, TimeZone};
 use datafusion::common::{internal_err, Result as DfResult};
 use datafusion::physical_expr::PhysicalExpr;
 
 use super::kernel::{Kernel, KernelExpr};
+use super::zone::SessionZone;
 use super::{type_of, ExprContext};
 use crate::error::{Result, ThermiteError};
 use crate::types::SPARK_TIMESTAMP_TZ;
 
 pub(super) const MICROS_PER_SECOND: i64 = 1_000_000;
-const MICROS_PER_DAY: i64 = 86_400 * MICROS_PER_SECOND;
+pub(super) const MICROS_PER_DAY: i64 = 86_400 * MICROS_PER_SECOND;
 
 /// Whether `name` is one of this module's functions.
 pub(super) fn handles(name: &str) -> bool {
@@ -52,7 +51,7 @@ pub(super) fn build(
     if !ok {
         return Err(ThermiteError::plan(format!("{name} of {types:?} is not supported natively")));
     }
-    let zone = SessionZone::new(&ctx.session_time_zone)?;
+    let zone = SessionZone::of(&ctx.session_time_zone)?;
     Ok(KernelExpr::new(DateTimeKernel { kind, zone }, args))
 }
 
@@ -358,112 +357,7 @@ pub(super) fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
-/// The session time zone with `java.time`'s rules.
-///
-/// chrono-tz lists a zone's transitions only up to 2037 and keeps the last offset after that,
-/// where `java.time` keeps applying the zone's last rules (daylight saving time every year).
-/// In a zone that still changes offsets in 2037, instants from 2038 on are therefore looked up
-/// in the latest year of 2010–2037 with the same calendar (weekday of 1 January, leap year),
-/// where the same rules fall on the same days.
-#[derive(Debug, Clone)]
-pub(super) struct SessionZone {
-    name: String,
-    tz: Tz,
-    changes_after_tables: bool,
-}
-
-/// 2038-01-01T00:00:00Z, in seconds: chrono-tz's tables end before it.
-const TABLES_END_SECONDS: i64 = 2_145_916_800;
-/// chrono's range, within which its conversions work: about ±262,000 years.
-const CHRONO_LIMIT_SECONDS: i64 = 8_000_000_000_000;
-
 impl SessionZone {
-    pub(super) fn new(name: &str) -> Result<SessionZone> {
-        let tz: Tz = name
-            .parse()
-            .map_err(|e| ThermiteError::plan(format!("session time zone {name} is not supported natively: {e}")))?;
-        let mut zone = SessionZone { name: name.to_string(), tz, changes_after_tables: false };
-        let offset_on = |month: u32| zone.offset_at(days_from_civil(2037, month, 15) * 86_400);
-        zone.changes_after_tables = offset_on(1) != offset_on(7);
-        Ok(zone)
-    }
-
-    pub(super) fn name(&self) -> &str {
-        &self.name
-    }
-
-    /// Days to shift an instant of `seconds` by to land in the tables, with the same calendar.
-    fn shift_days(&self, seconds: i64) -> i64 {
-        if !self.changes_after_tables || seconds < TABLES_END_SECONDS {
-            return 0;
-        }
-        let (y, _, _) = civil_from_days(seconds.div_euclid(86_400));
-        let jan1 = days_from_civil(y, 1, 1);
-        let weekday = (jan1 + 4).rem_euclid(7);
-        (2010..=2037)
-            .rev()
-            .map(|y2| days_from_civil(y2, 1, 1))
-            .zip((2010..=2037).rev())
-            .find(|(d2, y2)| (d2 + 4).rem_euclid(7) == weekday && is_leap(*y2) == is_leap(y))
-            .map(|(d2, _)| d2 - jan1)
-            .unwrap_or(0)
-    }
-
-    /// The zone's offset from UTC, in seconds, at the instant `utc_seconds`.
-    fn offset_at(&self, utc_seconds: i64) -> i64 {
-        let seconds = utc_seconds.clamp(-CHRONO_LIMIT_SECONDS, CHRONO_LIMIT_SECONDS);
-        let seconds = seconds + self.shift_days(seconds) * 86_400;
-        let utc = DateTime::from_timestamp(seconds, 0).expect("within chrono's range").naive_utc();
-        self.tz.offset_from_utc_datetime(&utc).fix().local_minus_utc() as i64
-    }
-
-    /// Microseconds since the epoch of UTC to the same wall clock time's microseconds in UTC.
-    pub(super) fn utc_to_local(&self, micros: i64) -> i64 {
-        micros.wrapping_add(self.offset_at(micros.div_euclid(MICROS_PER_SECOND)) * MICROS_PER_SECOND)
-    }
-
-    /// A wall clock time (as microseconds of UTC) to its instant, as `ZonedDateTime.ofLocal`
-    /// with no preferred offset: a time in a gap moves forward by the gap's length, an
-    /// ambiguous time takes the earlier instant.
-    pub(super) fn local_to_utc(&self, local_micros: i64) -> i64 {
-        self.local_to_utc_preferring(local_micros, None)
-    }
-
-    /// As [`Self::local_to_utc`], an ambiguous time taking the `preferred` offset when it is
-    /// one of its two (`ZonedDateTime.ofLocal` with a preferred offset).
-    fn local_to_utc_preferring(&self, local_micros: i64, preferred: Option<i64>) -> i64 {
-        let local_seconds = local_micros.div_euclid(MICROS_PER_SECOND);
-        // The offsets in force a day before and after are the candidates: transitions are
-        // never closer together than that.
-        let before = self.offset_at(local_seconds - 86_400);
-        let after = self.offset_at(local_seconds + 86_400);
-        let valid = |offset: i64| self.offset_at(local_seconds - offset) == offset;
-        let offset = if valid(before) {
-            // Both valid: an overlap, whose earlier instant has the larger offset.
-            match preferred {
-                Some(p) if valid(after) && (p == before || p == after) => p,
-                _ if valid(after) => before.max(after),
-                _ => before,
-            }
-        } else if valid(after) {
-            after
-        } else {
-            // A gap: the wall clock time read with the offset before the gap.
-            before
-        };
-        local_micros.wrapping_sub(offset * MICROS_PER_SECOND)
-    }
-
-    /// The instant the day `days` starts in this zone (`LocalDate.atStartOfDay(zone)`), None
-    /// beyond the range of microseconds in a long.
-    pub(super) fn start_of_day(&self, days: i32) -> Option<i64> {
-        let seconds = days as i64 * 86_400;
-        let local = seconds.checked_mul(MICROS_PER_SECOND)?;
-        let utc_seconds = seconds - self.offset_at(seconds);
-        utc_seconds.checked_mul(MICROS_PER_SECOND)?;
-        Some(self.local_to_utc(local))
-    }
-
     /// Spark's `DateTimeUtils.truncTimestamp`: below a minute on the instant; minutes, hours
     /// and days on the wall clock (`ZonedDateTime.truncatedTo`, keeping the offset when it
     /// can); longer units through the truncated day's start. NULL for other levels.
@@ -503,11 +397,6 @@ impl SessionZone {
         let local = micros.checked_add(offset * MICROS_PER_SECOND)?.checked_add(days * MICROS_PER_DAY)?;
         self.local_to_utc_preferring(local, Some(offset)).checked_add(rest)
     }
-
-    /// The day in this zone of the instant `micros`.
-    pub(super) fn day_of(&self, micros: i64) -> i32 {
-        self.utc_to_local(micros).div_euclid(MICROS_PER_DAY) as i32
-    }
 }
 
 #[cfg(test)]
@@ -534,19 +423,5 @@ mod tests {
         assert_eq!(Field::Quarter.of_date(d), 1);
         assert_eq!(add_months(d, 12), days_from_civil(2025, 2, 28) as i32);
         assert_eq!(trunc_date(d, TRUNC_TO_WEEK), Some(d - 3));
-    }
-
-    #[test]
-    fn los_angeles_keeps_daylight_saving_after_2037() {
-        let zone = SessionZone::new("America/Los_Angeles").unwrap();
-        // 2262-04-12T07:00:00Z is midnight PDT.
-        let micros = (days_from_civil(2262, 4, 12) * 86_400 + 7 * 3600) * MICROS_PER_SECOND;
-        assert_eq!(Field::Hour.of_local_micros(zone.utc_to_local(micros)), 0);
-        // 2024-03-10 02:30 does not exist: 03:30 PDT, 10:30Z.
-        let local = (days_from_civil(2024, 3, 10) * 86_400 + 2 * 3600 + 1800) * MICROS_PER_SECOND;
-        assert_eq!(zone.local_to_utc(local), local + 8 * 3600 * MICROS_PER_SECOND);
-        // 2024-11-03 01:30 happens twice: the earlier is PDT.
-        let local = (days_from_civil(2024, 11, 3) * 86_400 + 3600 + 1800) * MICROS_PER_SECOND;
-        assert_eq!(zone.local_to_utc(local), local + 7 * 3600 * MICROS_PER_SECOND);
     }
 }

@@ -12,6 +12,7 @@ mod kernel;
 mod math;
 mod predicate;
 mod strings;
+mod zone;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -27,11 +28,13 @@ use crate::proto::expr::Kind;
 use crate::types::{required, to_scalar};
 
 pub use comparison::NormalizeFloat;
+pub use zone::SessionZone;
 
 /// What expressions need from the session and the query.
 #[derive(Debug, Clone)]
 pub struct ExprContext {
-    pub session_time_zone: String,
+    /// Spark's session time zone, resolved and normalized by the JVM.
+    pub session_time_zone: proto::TimeZone,
     /// Scalar subquery values by id.
     pub subqueries: HashMap<i64, ScalarValue>,
 }

@@ -5,6 +5,7 @@
 pub mod block;
 pub mod partitioner;
 pub mod read;
+pub mod round_robin;
 pub mod write;
 
 pub use partitioner::Partitioner;

@@ -17,6 +17,9 @@ pub enum Partitioner {
     /// The keys (floats normalized, so -0.0 and 0.0 compare equal as in Spark) and the bounds as
     /// rows of the same row format.
     Range { keys: Vec<PhysicalSortExpr>, converter: RowConverter, bounds: Rows },
+    /// Spark's round robin: the position of the task's last row so far; the next row goes to
+    /// the next one, modulo the partitions (an int that wraps, as Spark's does).
+    RoundRobin { position: i32 },
 }
 
 impl Partitioner {
@@ -48,6 +51,12 @@ impl Partitioner {
                     .map(|&id| if (0..n as i32).contains(&id) { Ok(id as u32) } else { internal_err!("partition id {id} of {n}") })
                     .collect()
             }
+            Self::RoundRobin { position } => Ok((0..rows)
+                .map(|_| {
+                    *position = position.wrapping_add(1);
+                    position.rem_euclid(n as i32) as u32
+                })
+                .collect()),
             Self::Range { keys, converter, bounds } => {
                 let columns = keys.iter().map(|k| k.expr.evaluate(batch)?.into_array(rows)).collect::<Result<Vec<_>>>()?;
                 let keys = converter.convert_columns(&columns)?;
@@ -95,6 +104,18 @@ mod tests {
         assert_eq!(ids(asc, vec![Some(10), Some(20)], keys.clone()), vec![0, 0, 1, 1, 2, 0]);
         let desc_nulls_last = SortOptions { descending: true, nulls_first: false };
         assert_eq!(ids(desc_nulls_last, vec![Some(20), Some(10)], keys), vec![2, 1, 1, 0, 0, 2]);
+    }
+
+    #[test]
+    fn round_robin_goes_on_across_batches_and_wraps_as_an_int() {
+        let schema = Arc::new(Schema::new(vec![Field::new("k", DataType::Int32, true)]));
+        let batch = RecordBatch::try_new(schema, vec![Arc::new(Int32Array::from(vec![7; 3]))]).unwrap();
+        let mut p = Partitioner::RoundRobin { position: 4 };
+        assert_eq!(p.partition_ids(&batch, 3).unwrap(), vec![2, 0, 1]);
+        assert_eq!(p.partition_ids(&batch, 3).unwrap(), vec![2, 0, 1]);
+        // Past i32::MAX the position is negative: Spark's nonNegativeMod.
+        let mut p = Partitioner::RoundRobin { position: i32::MAX - 1 };
+        assert_eq!(p.partition_ids(&batch, 3).unwrap(), vec![1, 1, 2]);
     }
 
     #[test]

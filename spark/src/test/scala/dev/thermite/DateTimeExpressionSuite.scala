@@ -114,11 +114,4 @@ class DateTimeExpressionSuite extends ThermiteTestBase {
     val df = checkSql(s"SELECT id, ts + make_interval(0, 1) FROM $times", Seq("ThermiteScanExec"))
     assertTrue(Thermite.explainFallback(df), Thermite.explainFallback(df).contains("interval"))
   }
-
-  @Test def otherSessionZoneStaysInSpark(): Unit = {
-    withConf("spark.sql.session.timeZone" -> "GMT+8") {
-      val df = checkSql(s"SELECT id, hour(ts) FROM $times", Seq("ThermiteScanExec"))
-      assertTrue(Thermite.explainFallback(df), Thermite.explainFallback(df).contains("GMT+8"))
-    }
-  }
 }

@@ -11,6 +11,13 @@ public final class NativeLib {
   public static native String version();
 
   /**
+   * The offsets from UTC, in seconds, that native expressions apply in the tz database region
+   * {@code region} at each instant of {@code epochSeconds}; throws when the native tz database
+   * does not know the region.
+   */
+  public static native int[] zoneOffsets(String region, long[] epochSeconds);
+
+  /**
    * Decodes a serialized {@code Plan} and this task's {@code TaskInput}, takes ownership of the
    * exported Arrow C streams at {@code inputStreams} (the plan's JVM inputs, in order); native
    * memory is reserved through {@code memoryConsumer} (a {@code ThermiteMemoryConsumer}).

@@ -3,7 +3,7 @@ package dev.thermite.exec
 import scala.collection.mutable.ArrayBuffer
 
 import dev.thermite.{proto, ThermiteConf}
-import dev.thermite.serde.SparkTypes
+import dev.thermite.serde.{SessionZones, SparkTypes}
 
 import org.apache.spark.rdd.RDD
 import org.apache.spark.sql.catalyst.InternalRow
@@ -119,9 +119,9 @@ trait ThermiteExec extends SparkPlan {
     val conf = session.sessionState.conf
     val plan = proto.Plan.newBuilder()
     subqueryValues.foreach(plan.addSubqueries)
+    SessionZones.toProto(conf.sessionLocalTimeZone).foreach(plan.setSessionTimeZone)
     plan
       .setRoot(root)
-      .setSessionTimeZone(conf.sessionLocalTimeZone)
       .setBatchSize(ThermiteConf.batchSize(conf))
       .build()
       .toByteArray

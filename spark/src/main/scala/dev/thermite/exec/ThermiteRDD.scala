@@ -56,7 +56,7 @@ class ThermiteRDD(
         counts.mkString(", "))
     }
     (0 until counts.head).map { i =>
-      val taskInput = proto.TaskInput.newBuilder()
+      val taskInput = proto.TaskInput.newBuilder().setPartitionId(i)
       scans.foreach(scan => taskInput.addScans(scan(i)._1))
       val hosts = scans.flatMap(_(i)._2).distinct
       ThermitePartition(i, taskInput.build().toByteArray, hosts, partitioned.map(_.rdd.partitions(i))): Partition

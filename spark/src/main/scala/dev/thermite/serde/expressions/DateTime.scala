@@ -1,9 +1,7 @@
 package dev.thermite.serde.expressions
 
-import java.time.{ZoneId, ZoneOffset}
-
 import dev.thermite.proto
-import dev.thermite.serde.{ExprContext, ExprConverter, ExprSerde}
+import dev.thermite.serde.{ExprContext, ExprConverter, ExprSerde, SessionZones}
 
 import org.apache.spark.sql.catalyst.expressions._
 import org.apache.spark.sql.catalyst.util.DateTimeUtils
@@ -80,21 +78,11 @@ object DateTime extends ExprConverter {
       case _ => Left(s"`$name` of an interval that is not a literal is not supported")
     }
 
-  /**
-   * Whether the native side reads `zone` as `java.time` does: tz database region IDs (the native
-   * side's tz database being as recent as the JDK's) and offsets written `+hh:mm`. Prefixed
-   * offsets such as `GMT+8` are not tz database names.
-   */
-  def zoneSupported(zone: String): Boolean =
-    ZoneId.getAvailableZoneIds.contains(zone) ||
-      (zone.matches("[+-]\\d\\d:\\d\\d") && scala.util.Try(ZoneOffset.of(zone)).isSuccess)
-
   /** Why an expression of the time zone `zone` cannot be native, if it cannot. */
   def zoneProblem(name: String, zone: Option[String]): Option[String] = {
     val session = SQLConf.get.sessionLocalTimeZone
     if (zone.exists(_ != session)) Some(s"`$name` in a time zone other than the session's")
-    else if (!zoneSupported(session)) Some(s"`$name` in the session time zone $session is not supported")
-    else None
+    else SessionZones.problem(session).map(why => s"`$name` in the session time zone $session: $why")
   }
 
   private def ofDate(name: String, child: Expression, ctx: ExprContext): Either[String, proto.Expr] =

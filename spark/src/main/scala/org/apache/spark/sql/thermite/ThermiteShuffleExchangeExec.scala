@@ -4,7 +4,7 @@ import scala.concurrent.Future
 
 import scala.collection.JavaConverters._
 
-import dev.thermite.exec.{NativeInputs, ThermiteBatchSource, ThermiteExec}
+import dev.thermite.exec.{NativeInputs, ThermiteBatchSource, ThermiteExec, ThermiteFilterExec, ThermiteProjectExec, ThermiteScanExec}
 import dev.thermite.proto
 import dev.thermite.rules.SortConverter
 import dev.thermite.serde.{ExprContext, ExprSerde, SparkTypes}
@@ -90,12 +90,30 @@ case class ThermiteShuffleExchangeExec(
     def valid[T](e: Either[String, T]): T = e.fold(why => throw new IllegalStateException(why), identity)
     outputPartitioning match {
       case h: HashPartitioning => write.setHashPartitionId(valid(ThermiteShuffleExchangeExec.hashPartitionId(h, child.output)))
-      case r: RoundRobinPartitioning =>
-        write.setHashPartitionId(valid(ThermiteShuffleExchangeExec.roundRobinPartitionId(r, child.output)))
+      case _: RoundRobinPartitioning => write.setRoundRobin(proto.RoundRobin.newBuilder().setSortFirst(sortBeforeRoundRobin))
       case SinglePartition => write.setSingle(true)
       case r: RangePartitioning => write.setRange(rangePartitioning(r))
       case other => throw new IllegalStateException(s"$nodeName cannot partition by $other")
     }
+  }
+
+  /**
+   * Whether each map task sorts its rows before a round robin, as Spark does (SPARK-23207) so that
+   * a retried task sends every row where the first attempt did; not needed when the rows come in
+   * an order of their own (file splits read in order, filtered and projected).
+   */
+  private lazy val sortBeforeRoundRobin: Boolean =
+    outputPartitioning.numPartitions > 1 && SQLConf.get.sortBeforeRepartition &&
+      !ThermiteShuffleExchangeExec.inFileOrder(child)
+
+  /**
+   * The map side's output depends on its input's order: a round robin of unsorted rows (Spark's
+   * `isOrderSensitive`; a retry after a lost input in no order of its own then reruns the stages
+   * after it).
+   */
+  private def orderSensitive: Boolean = outputPartitioning match {
+    case r: RoundRobinPartitioning => r.numPartitions > 1 && !sortBeforeRoundRobin
+    case _ => false
   }
 
   /** Range bounds from Spark's own sampling of the keys (a job over the input, as in Spark). */
@@ -132,7 +150,7 @@ case class ThermiteShuffleExchangeExec(
 
   @transient lazy val shuffleDependency: ShuffleDependency[Int, InternalRow, InternalRow] = {
     val (rows, size) = (metrics("rowsWritten"), metrics("dataSize"))
-    val records = blocks.mapPartitions { batches =>
+    val records = blocks.mapPartitionsWithIndexInternal((_, batches: Iterator[ColumnarBatch]) => {
       // One reused row: Spark's shuffle writers serialize each record before taking the next.
       val writer = new UnsafeRowWriter(1)
       batches.flatMap { batch =>
@@ -145,7 +163,7 @@ case class ThermiteShuffleExchangeExec(
           (partition.getInt(i), writer.getRow: InternalRow)
         }
       }
-    }
+    }, isOrderSensitive = orderSensitive)
     val dep = new ShuffleDependency[Int, InternalRow, InternalRow](
       records,
       new ThermiteShuffleExchangeExec.PartitionIds(numPartitions),
@@ -214,15 +232,12 @@ object ThermiteShuffleExchangeExec {
   def hashPartitionId(h: HashPartitioning, input: Seq[Attribute]): Either[String, proto.Expr] =
     ExprSerde.convert(h.partitionIdExpression, ExprContext(input))
 
-  /**
-   * Round robin as a hash of the row (of its columns Thermite hashes as Spark does). Spark sorts
-   * rows before a round robin so that a retried map task sends every row where the first attempt
-   * did; a hash of the row is as independent of the input's order, and as even unless rows repeat.
-   */
-  def roundRobinPartitionId(r: RoundRobinPartitioning, input: Seq[Attribute]): Either[String, proto.Expr] = {
-    val hashable = input.filter(a => hashPartitionId(HashPartitioning(Seq(a), r.numPartitions), input).isRight)
-    if (hashable.isEmpty) Left("round robin: no column of a type Thermite hashes")
-    else hashPartitionId(HashPartitioning(hashable, r.numPartitions), input)
+  /** Whether `plan`'s rows come in the order of its file splits: a scan, filtered and projected. */
+  def inFileOrder(plan: SparkPlan): Boolean = plan match {
+    case _: ThermiteScanExec => true
+    case f: ThermiteFilterExec => inFileOrder(f.child)
+    case p: ThermiteProjectExec => inFileOrder(p.child)
+    case _ => false
   }
 
   def codec(name: String): Either[String, proto.ShuffleWrite.Codec] = name match {
