@@ -180,11 +180,13 @@ fn pruning_skips_row_groups_but_never_rows() {
 }
 
 #[test]
-fn missing_file_is_an_io_error_naming_the_file() {
+fn missing_file_is_a_file_not_found_error_naming_the_file() {
     let err = run(scan(false, false, vec![]), &task_input(&[("/nonexistent/x.parquet".into(), 100)], None)).unwrap_err();
-    assert_eq!(err.kind, ErrorKind::Io);
+    // Spark raises its own `SparkFileNotFoundException` for it.
+    assert_eq!(err.kind, ErrorKind::FileNotFound);
     assert_eq!(err.operator.as_deref(), Some("ThermiteScanExec"));
-    assert_eq!(err.file.as_deref(), Some("/nonexistent/x.parquet"));
+    // Named as Spark names files in its errors: by their URI.
+    assert_eq!(err.file.as_deref(), Some("file:///nonexistent/x.parquet"));
 }
 
 #[test]
