@@ -183,7 +183,7 @@ impl Run {
         let relabel = !Arc::ptr_eq(chosen, &hash);
         let stream = chosen.execute(0, context)?.map(move |batch| {
             let batch = batch?;
-            let batch = if relabel { RecordBatch::try_new(Arc::clone(&schema), batch.columns().to_vec())? } else { batch };
+            let batch = if relabel { super::batch_of(&schema, batch.columns().to_vec(), batch.num_rows())? } else { batch };
             output_rows.add(batch.num_rows());
             Ok(batch)
         });
