@@ -81,7 +81,7 @@ class NumericExactnessSuite extends ThermiteTestBase with BitExact {
   }
 
   @Test def hotSpotIntrinsicsStayInSpark(): Unit = {
-    val df = spark.sql(s"SELECT id, sin(x), cos(x), tan(x) FROM $doubles", projected)
+    val df = spark.sql(s"SELECT id, sin(x), cos(x), tan(x) FROM $doubles")
     df.collect()
     assertTrue(Thermite.explainFallback(df), Thermite.explainFallback(df).contains("intrinsic"))
   }

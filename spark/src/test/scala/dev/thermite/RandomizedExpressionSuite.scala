@@ -77,7 +77,7 @@ class RandomizedExpressionSuite extends ThermiteTestBase with BitExact {
       case 5 =>
         s"cast(${numeric(rnd, pick(rnd, types.map(_._1)), depth - 1)} as $t)"
       case 6 => s"${pick(rnd, Seq("greatest", "least"))}(${sub()}, ${sub()})"
-      case 9 => math(rnd, t, depth)
+      case 9 => lastBitMath(rnd, t, depth)
       case 7 =>
         // pmod by zero, of negative values; rounding at ties, to negative scales.
         if (t == "double" || t == "float" || (t.startsWith("decimal") && rnd.nextBoolean())) {
@@ -94,7 +94,7 @@ class RandomizedExpressionSuite extends ThermiteTestBase with BitExact {
    * floor and round of decimal arithmetic (of scale 0 too), each cast back to `t` (a double to a
    * long or a decimal, a decimal to a double: the casts that expose a last-bit difference).
    */
-  private def math(rnd: Random, t: String, depth: Int): String = {
+  private def lastBitMath(rnd: Random, t: String, depth: Int): String = {
     val double = () => numeric(rnd, "double", depth - 1)
     val decimal = () => numeric(rnd, pick(rnd, Seq("decimal(10,2)", "decimal(16,0)", "decimal(16,2)")), depth - 1)
     val e = rnd.nextInt(3) match {
