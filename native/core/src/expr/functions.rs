@@ -152,9 +152,9 @@ enum MathOp {
     /// `log(base, x)`: log(x) / log(base), NULL where either is at or below zero.
     Logarithm,
     Cbrt,
-    /// log(x + sqrt(x * x + 1)), -inf at -inf.
+    /// log(x + sqrt(x * x + 1)); from sqrt(Double.MAX_VALUE) - 1 on, ±(log(2) + log(|x|)).
     Asinh,
-    /// log(x + sqrt(x * x - 1)).
+    /// log(x + sqrt(x * x - 1)), NaN below 1; from sqrt(Double.MAX_VALUE) on, log(2) + log(x).
     Acosh,
     /// 0.5 * (log1p(x) - log1p(-x)).
     Atanh,
@@ -327,8 +327,22 @@ fn math(op: MathOp, args: &[ArrayRef]) -> ArrayRef {
         MathOp::Log2 => above(0.0, |v| fdlibm::log(v) / fdlibm::log(2.0)),
         MathOp::Log1p => above(-1.0, fdlibm::log1p),
         MathOp::Cbrt => x.unary(fdlibm::cbrt),
-        MathOp::Asinh => x.unary(|v| if v == f64::NEG_INFINITY { v } else { fdlibm::log(v + (v * v + 1.0).sqrt()) }),
-        MathOp::Acosh => x.unary(|v| fdlibm::log(v + (v * v - 1.0).sqrt())),
+        MathOp::Asinh => x.unary(|v| {
+            if v.abs() >= f64::MAX.sqrt() - 1.0 {
+                v.signum() * (fdlibm::log(2.0) + fdlibm::log(v.abs()))
+            } else {
+                fdlibm::log(v + (v * v + 1.0).sqrt())
+            }
+        }),
+        MathOp::Acosh => x.unary(|v| {
+            if v >= f64::MAX.sqrt() {
+                fdlibm::log(2.0) + fdlibm::log(v)
+            } else if v < 1.0 {
+                f64::NAN
+            } else {
+                fdlibm::log(v + (v * v - 1.0).sqrt())
+            }
+        }),
         MathOp::Atanh => x.unary(|v| 0.5 * (fdlibm::log1p(v) - fdlibm::log1p(-v))),
         MathOp::Expm1 => x.unary(fdlibm::expm1),
         MathOp::Sinh => x.unary(fdlibm::sinh),

@@ -20,11 +20,15 @@ class EmptyInputSuite extends ThermiteTestBase {
   private def both(f: => Unit): Unit =
     for (aqe <- Seq("true", "false")) withConf("spark.sql.adaptive.enabled" -> aqe)(f)
 
-  /** Every function Thermite aggregates, over the columns each takes. */
+  /**
+   * Every function Thermite aggregates, over the columns each takes. Strings' min/max make Spark
+   * plan a sort aggregate, where first/last stay in Spark: they get a query of their own.
+   */
   private val calls = Seq("count(i)", "count(*)", "sum(i)", "sum(l)", "sum(d)", "sum(dec15)", "sum(dec38)", "avg(i)",
-    "avg(d)", "avg(f)", "avg(dec5)", "avg(dec30)", "min(d)", "max(f)", "min(str)", "max(dec38)", "max(date)",
-    "first(l)", "last(str, true)", "var_samp(d)", "var_pop(i)", "stddev_samp(l)", "stddev_pop(d)", "bit_and(i)",
-    "bit_or(l)", "bit_xor(s)", "bool_and(bool)", "bool_or(bool)")
+    "avg(d)", "avg(f)", "avg(dec5)", "avg(dec30)", "min(d)", "max(f)", "max(dec38)", "max(date)", "first(l)",
+    "last(d, true)", "var_samp(d)", "var_pop(i)", "stddev_samp(l)", "stddev_pop(d)", "bit_and(i)", "bit_or(l)",
+    "bit_xor(s)", "bool_and(bool)", "bool_or(bool)")
+  private val stringCalls = Seq("min(str)", "max(str)", "count(str)", "sum(i)", "avg(d)")
 
   /** No rows: a filter in Spark (RLIKE) and a native one; only NULLs: the functions' columns. */
   private val wheres = Seq("str RLIKE '^never$'", "id < 0",
@@ -33,12 +37,14 @@ class EmptyInputSuite extends ThermiteTestBase {
   @Test def globalAggregatesOverNothing(): Unit = both {
     for (where <- wheres) {
       checkSql(s"SELECT ${calls.mkString(", ")} FROM $table WHERE $where", native)
+      checkSql(s"SELECT ${stringCalls.mkString(", ")} FROM $table WHERE $where OR str IS NULL", native)
     }
   }
 
   @Test def groupedAggregatesOverNothing(): Unit = both {
     for (where <- wheres.tail) {
       checkSql(s"SELECT b, ${calls.mkString(", ")} FROM $table WHERE $where OR id % 7 = 0 GROUP BY b", native)
+      checkSql(s"SELECT b, ${stringCalls.mkString(", ")} FROM $table WHERE $where OR str IS NULL GROUP BY b", native)
     }
   }
 

@@ -64,11 +64,18 @@ class NumericExactnessSuite extends ThermiteTestBase with BitExact {
     }
     val rows = (fixed ++ random).zipWithIndex.map { case (s, i) => Row(i, s) }
     val schema = StructType(Seq(StructField("id", IntegerType, nullable = false), StructField("s", StringType)))
+    // Spark casts the strings when writing: a string to decimal cast is not native.
+    val columns = "id" +: shapes.map { case (p, s) => s"cast(s AS decimal($p,$s)) AS ${shape(p, s)}" }
     val path = tempPath("decimal-shapes")
-    spark.createDataFrame(rows.asJava, schema).repartition(2).write.parquet(path)
+    spark.createDataFrame(rows.asJava, schema).selectExpr(columns: _*).repartition(2).write.parquet(path)
     spark.read.parquet(path).createOrReplaceTempView("decimal_shapes")
     "decimal_shapes"
   }
+
+  private val shapes = Seq((1, 0), (2, 1), (5, 0), (9, 0), (9, 4), (10, 2), (18, 0), (18, 9), (18, 18), (19, 0),
+    (19, 3), (20, 10), (28, 14), (37, 0), (38, 0), (38, 1), (38, 10), (38, 37), (38, 38))
+
+  private def shape(p: Int, s: Int): String = s"d_${p}_$s"
 
   @Test def strictMathFunctionsAreBitExact(): Unit = {
     checkBits(s"SELECT id, exp(x), ln(x), log(x), log10(x), log2(x), log1p(x), cbrt(x), sqrt(x), signum(x) FROM $doubles", projected)
@@ -86,12 +93,9 @@ class NumericExactnessSuite extends ThermiteTestBase with BitExact {
     assertTrue(Thermite.explainFallback(df), Thermite.explainFallback(df).contains("intrinsic"))
   }
 
-  private val shapes = Seq((1, 0), (2, 1), (5, 0), (9, 0), (9, 4), (10, 2), (18, 0), (18, 9), (18, 18), (19, 0),
-    (19, 3), (20, 10), (28, 14), (37, 0), (38, 0), (38, 1), (38, 10), (38, 37), (38, 38))
-
   @Test def ceilFloorAndRoundOfEveryDecimalShape(): Unit = {
     for ((p, s) <- shapes) {
-      val d = s"cast(s AS decimal($p,$s))"
+      val d = shape(p, s)
       val rounds = Seq(-3, -1, 0, 1, 2, s).filter(n => n < 0 && math.max(p - s + 1, 1 - n) <= 38 || n >= 0)
       checkBits(s"SELECT id, ceil($d), floor($d), ceil(ceil($d + $d)), floor(-$d), " +
         rounds.map(n => s"round($d, $n), bround($d, $n)").mkString(", ") + s" FROM $decimals", projected)
@@ -100,7 +104,7 @@ class NumericExactnessSuite extends ThermiteTestBase with BitExact {
 
   @Test def decimalsToFloatingPointAndIntegers(): Unit = {
     for ((p, s) <- shapes) {
-      val d = s"cast(s AS decimal($p,$s))"
+      val d = shape(p, s)
       checkBits(s"SELECT id, cast($d AS double), cast($d AS float), cast($d AS bigint), cast($d AS int), " +
         s"cast($d AS smallint), cast($d AS tinyint), cast(-$d AS double) FROM $decimals", projected)
     }
