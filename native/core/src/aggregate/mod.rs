@@ -236,21 +236,26 @@ fn buffer_as_state(
         .collect()
 }
 
-/// Spark's average buffer over no values is (0.0, 0), which DataFusion would divide into NaN;
-/// its own state then has a NULL sum, which it evaluates to NULL, as Spark does.
+/// Spark's average buffer over no values is (0.0, 0), which DataFusion would merge into a
+/// group it then divides into NaN: such a buffer becomes (NULL, NULL), which DataFusion skips,
+/// leaving a group without values NULL, as Spark's is.
 fn empty_avg_sum_as_null(buffer: Vec<Arc<dyn PhysicalExpr>>, schema: &Schema) -> Result<Vec<Arc<dyn PhysicalExpr>>> {
-    let (sum, count) = (&buffer[0], &buffer[1]);
-    let none = lit(ScalarValue::try_from(sum.data_type(schema)?)?);
+    let count = &buffer[1];
     let empty = binary(Arc::clone(count), Operator::Eq, lit(ScalarValue::Int64(Some(0))), schema)?;
-    let sum = Arc::new(CaseExpr::try_new(None, vec![(empty, none)], Some(Arc::clone(sum)))?);
-    Ok(vec![sum, Arc::clone(count)])
+    buffer
+        .iter()
+        .map(|field| {
+            let none = lit(ScalarValue::try_from(field.data_type(schema)?)?);
+            Ok(Arc::new(CaseExpr::try_new(None, vec![(Arc::clone(&empty), none)], Some(Arc::clone(field)))?) as _)
+        })
+        .collect()
 }
 
-/// DataFusion's average state over no values has a NULL sum; Spark's buffer has 0.0, and Spark
-/// merges a NULL sum into a NULL average.
-fn empty_avg_sum_as_zero(sum: Arc<dyn PhysicalExpr>) -> Result<Arc<dyn PhysicalExpr>> {
-    let missing = Arc::new(IsNullExpr::new(Arc::clone(&sum)));
-    Ok(Arc::new(CaseExpr::try_new(None, vec![(missing, lit(ScalarValue::Float64(Some(0.0))))], Some(sum))?))
+/// DataFusion's average state over no values is (NULL, NULL) when grouped, (NULL, 0) when not;
+/// Spark's buffer is (0.0, 0), and Spark merges a NULL into a NULL average.
+fn empty_avg_field_as_zero(field: Arc<dyn PhysicalExpr>, zero: ScalarValue) -> Result<Arc<dyn PhysicalExpr>> {
+    let missing = Arc::new(IsNullExpr::new(Arc::clone(&field)));
+    Ok(Arc::new(CaseExpr::try_new(None, vec![(missing, lit(zero))], Some(field))?))
 }
 
 fn cast_to(expr: Arc<dyn PhysicalExpr>, from: &DataType, to: &DataType) -> Arc<dyn PhysicalExpr> {
@@ -342,7 +347,11 @@ fn partial(
             let index = state_offset + position;
             let column = Arc::new(Column::new(out.field(index).name(), index));
             let field = cast_to(column, out.field(index).data_type(), &spark_type);
-            let field = if call.is_double_avg() && j == 0 { empty_avg_sum_as_zero(field)? } else { field };
+            let field = match (call.is_double_avg(), j) {
+                (true, 0) => empty_avg_field_as_zero(field, ScalarValue::Float64(Some(0.0)))?,
+                (true, _) => empty_avg_field_as_zero(field, ScalarValue::Int64(Some(0)))?,
+                _ => field,
+            };
             projection.push((field, format!("buf_{i}_{j}")));
         }
         state_offset += expr.state_fields()?.len();
