@@ -17,7 +17,9 @@ use datafusion::functions_aggregate::{
 };
 use datafusion::logical_expr::AggregateUDF;
 use datafusion::physical_expr::aggregate::{AggregateExprBuilder, AggregateFunctionExpr};
-use datafusion::physical_expr::expressions::{CastExpr, Column};
+use datafusion::common::ScalarValue;
+use datafusion::logical_expr::Operator;
+use datafusion::physical_expr::expressions::{binary, lit, CaseExpr, CastExpr, Column, IsNullExpr};
 use datafusion::physical_expr::PhysicalExpr;
 use datafusion::physical_plan::aggregates::{AggregateExec, AggregateMode, PhysicalGroupBy};
 use datafusion::physical_plan::projection::ProjectionExec;
@@ -96,6 +98,11 @@ impl SparkAggregate {
     fn prepare_arg(&self, arg: Arc<dyn PhysicalExpr>) -> Arc<dyn PhysicalExpr> {
         let target = self.df_arg_type();
         if target != self.arg_type { Arc::new(CastExpr::new(arg, target, None)) } else { arg }
+    }
+
+    /// An average DataFusion's own function computes (in double): not of decimals.
+    fn is_double_avg(&self) -> bool {
+        self.function == Function::Avg && self.decimal_kind().is_none()
     }
 
     fn is_central_moment(&self) -> bool {
@@ -206,6 +213,7 @@ fn buffer_as_state(
     schema: &Schema,
 ) -> Result<Vec<Arc<dyn PhysicalExpr>>> {
     let positions = call.spark_buffer_in_state();
+    let buffer = if call.is_double_avg() && buffer.len() == 2 { empty_avg_sum_as_null(buffer, schema)? } else { buffer };
     if buffer.len() != positions.len() {
         return Err(ThermiteError::plan(format!(
             "{:?} has {} buffer fields in Spark, not {}",
@@ -226,6 +234,28 @@ fn buffer_as_state(
             Ok(cast_to(expr, &from, field.data_type()))
         })
         .collect()
+}
+
+/// Spark's average buffer over no values is (0.0, 0), which DataFusion would merge into a
+/// group it then divides into NaN: such a buffer becomes (NULL, NULL), which DataFusion skips,
+/// leaving a group without values NULL, as Spark's is.
+fn empty_avg_sum_as_null(buffer: Vec<Arc<dyn PhysicalExpr>>, schema: &Schema) -> Result<Vec<Arc<dyn PhysicalExpr>>> {
+    let count = &buffer[1];
+    let empty = binary(Arc::clone(count), Operator::Eq, lit(ScalarValue::Int64(Some(0))), schema)?;
+    buffer
+        .iter()
+        .map(|field| {
+            let none = lit(ScalarValue::try_from(field.data_type(schema)?)?);
+            Ok(Arc::new(CaseExpr::try_new(None, vec![(Arc::clone(&empty), none)], Some(Arc::clone(field)))?) as _)
+        })
+        .collect()
+}
+
+/// DataFusion's average state over no values is (NULL, NULL) when grouped, (NULL, 0) when not;
+/// Spark's buffer is (0.0, 0), and Spark merges a NULL into a NULL average.
+fn empty_avg_field_as_zero(field: Arc<dyn PhysicalExpr>, zero: ScalarValue) -> Result<Arc<dyn PhysicalExpr>> {
+    let missing = Arc::new(IsNullExpr::new(Arc::clone(&field)));
+    Ok(Arc::new(CaseExpr::try_new(None, vec![(missing, lit(zero))], Some(field))?))
 }
 
 fn cast_to(expr: Arc<dyn PhysicalExpr>, from: &DataType, to: &DataType) -> Arc<dyn PhysicalExpr> {
@@ -316,7 +346,13 @@ fn partial(
         for (j, (position, spark_type)) in call.spark_buffer_in_state().into_iter().zip(call.spark_buffer_types()).enumerate() {
             let index = state_offset + position;
             let column = Arc::new(Column::new(out.field(index).name(), index));
-            projection.push((cast_to(column, out.field(index).data_type(), &spark_type), format!("buf_{i}_{j}")));
+            let field = cast_to(column, out.field(index).data_type(), &spark_type);
+            let field = match (call.is_double_avg(), j) {
+                (true, 0) => empty_avg_field_as_zero(field, ScalarValue::Float64(Some(0.0)))?,
+                (true, _) => empty_avg_field_as_zero(field, ScalarValue::Int64(Some(0)))?,
+                _ => field,
+            };
+            projection.push((field, format!("buf_{i}_{j}")));
         }
         state_offset += expr.state_fields()?.len();
     }

@@ -79,6 +79,10 @@ enum CastKind {
     StringToFloating,
     /// Through the digits of Java's `Double.toString` (floats widened first), HALF_UP.
     FloatingToDecimal,
+    /// `BigDecimal.doubleValue` / `floatValue`: the decimal value correctly rounded.
+    DecimalToFloating,
+    /// `Decimal.toLong` (truncated toward zero, the low 64 bits), narrowed as the JVM does.
+    DecimalToIntegral,
 }
 
 impl CastKind {
@@ -101,6 +105,8 @@ impl CastKind {
             (Utf8, Date32) => CastKind::StringToDate,
             (Utf8, Float32 | Float64) => CastKind::StringToFloating,
             (Float32 | Float64, Decimal128(..)) => CastKind::FloatingToDecimal,
+            (Decimal128(..), Float32 | Float64) => CastKind::DecimalToFloating,
+            (Decimal128(..), Int8 | Int16 | Int32 | Int64) => CastKind::DecimalToIntegral,
             _ => return None,
         })
     }
@@ -246,6 +252,19 @@ impl PhysicalExpr for TextOrTimeCast {
                     doubles.iter().map(|v| v.and_then(|v| floating_to_decimal(v, precision, scale))).collect();
                 Arc::new(decimals.with_data_type(self.to.clone()))
             }
+            CastKind::DecimalToFloating => {
+                let (decimals, scale) = decimals(&input)?;
+                if self.to == DataType::Float32 {
+                    Arc::new(decimals.unary::<_, arrow::datatypes::Float32Type>(|v| decimal_to_f32(v, scale)))
+                } else {
+                    Arc::new(decimals.unary::<_, arrow::datatypes::Float64Type>(|v| decimal_to_f64(v, scale)))
+                }
+            }
+            CastKind::DecimalToIntegral => {
+                let (decimals, scale) = decimals(&input)?;
+                let divisor = 10i128.pow(scale as u32);
+                narrow(decimals.unary(|v| (v / divisor) as i64), &self.to)?
+            }
             CastKind::StringToDate => {
                 let strings = input.as_string::<i32>();
                 Arc::new(strings.iter().map(|s| s.and_then(|s| parse_date(s.as_bytes()))).collect::<Date32Array>())
@@ -305,6 +324,30 @@ fn floating_to_decimal(v: f64, precision: u8, scale: i8) -> Option<i128> {
     }
     let unscaled = unscaled.to_i128()?;
     Some(if v < 0.0 { -unscaled } else { unscaled })
+}
+
+fn decimals(input: &ArrayRef) -> DfResult<(&arrow::array::Decimal128Array, i8)> {
+    match input.data_type() {
+        DataType::Decimal128(_, scale) if *scale >= 0 => Ok((input.as_primitive::<Decimal128Type>(), *scale)),
+        other => internal_err!("decimal cast of {other}"),
+    }
+}
+
+/// `unscaled × 10^-scale` correctly rounded to a double, as `BigDecimal.doubleValue`: one
+/// division of two exact doubles where both are exact, else through the decimal digits.
+fn decimal_to_f64(unscaled: i128, scale: i8) -> f64 {
+    if unscaled.unsigned_abs() < 1 << 53 && scale <= 22 {
+        return unscaled as f64 / 10f64.powi(scale as i32);
+    }
+    format!("{unscaled}e-{scale}").parse().expect("a decimal's digits")
+}
+
+/// As [`decimal_to_f64`] for floats (`BigDecimal.floatValue`): rounded once, to a float.
+fn decimal_to_f32(unscaled: i128, scale: i8) -> f32 {
+    if unscaled.unsigned_abs() < 1 << 24 && scale <= 10 {
+        return unscaled as f32 / 10f32.powi(scale as i32);
+    }
+    format!("{unscaled}e-{scale}").parse().expect("a decimal's digits")
 }
 
 /// Longs to a narrower integer type, wrapping as the JVM's `(int)`, `(short)`, `(byte)`.

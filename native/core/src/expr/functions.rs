@@ -20,7 +20,7 @@ use datafusion_comet_spark_expr::{
 use datafusion_comet_spark_expr::hash_funcs::murmur3::{create_murmur3_hashes, spark_compatible_murmur3_hash};
 
 use super::kernel::{Kernel, KernelExpr};
-use super::{math, strings, type_of};
+use super::{fdlibm, math, strings, type_of};
 use crate::error::{Result, ThermiteError};
 
 pub(super) fn build(name: &str, args: Vec<Arc<dyn PhysicalExpr>>, input: &Schema) -> Result<Arc<dyn PhysicalExpr>> {
@@ -62,29 +62,22 @@ pub(super) fn build(name: &str, args: Vec<Arc<dyn PhysicalExpr>>, input: &Schema
         "floor" | "ceil" => {
             arity(1)?;
             match type_of(&args[0], input)? {
-                DataType::Float64 | DataType::Int64 => {}
-                DataType::Decimal128(_, s) if s > 0 => {}
+                // Already integral: Spark returns the value as it is, in its own type.
+                DataType::Int64 | DataType::Decimal128(_, 0) => return Ok(Arc::clone(&args[0])),
+                DataType::Float64 | DataType::Decimal128(..) => {}
                 other => return Err(ThermiteError::plan(format!("{name} of {other}"))),
             }
             let kind = if name == "floor" { Kind::Floor } else { Kind::Ceil };
             Ok(KernelExpr::new(kind, args))
         }
-        "sqrt" | "exp" | "ln" | "log10" | "log2" | "signum" | "pow" => {
-            arity(if name == "pow" { 2 } else { 1 })?;
+        name if MathOp::of(name).is_some() => {
+            let op = MathOp::of(name).expect("a math function");
+            arity(op.arity())?;
             for arg in &args {
                 if type_of(arg, input)? != DataType::Float64 {
                     return Err(ThermiteError::plan(format!("{name} takes doubles")));
                 }
             }
-            let op = match name {
-                "sqrt" => MathOp::Sqrt,
-                "exp" => MathOp::Exp,
-                "ln" => MathOp::Ln,
-                "log10" => MathOp::Log10,
-                "log2" => MathOp::Log2,
-                "signum" => MathOp::Signum,
-                _ => MathOp::Pow,
-            };
             Ok(KernelExpr::new(Kind::Math(op), args))
         }
         "abs" => {
@@ -142,18 +135,80 @@ enum Kind {
     MakeDecimal(u8, i8),
 }
 
+/// Spark's functions of doubles, computed as the JVM computes them: `StrictMath` (fdlibm, see
+/// [`fdlibm`]) where Spark calls it or where `Math` delegates to it (Java 8 to 21), IEEE `sqrt`.
+/// Spark's `sin`, `cos` and `tan` call `Math`, which HotSpot computes with intrinsics of its own:
+/// they stay in Spark.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum MathOp {
     Sqrt,
     Exp,
-    /// Spark's logarithms are NULL at and below zero.
+    /// Spark's logarithms are NULL at and below zero (`log1p` at and below -1).
     Ln,
     Log10,
-    /// As Spark computes it: ln(x) / ln(2).
+    /// As Spark computes it: log(x) / log(2).
     Log2,
+    Log1p,
+    /// `log(base, x)`: log(x) / log(base), NULL where either is at or below zero.
+    Logarithm,
+    Cbrt,
+    /// log(x + sqrt(x * x + 1)); from sqrt(Double.MAX_VALUE) - 1 on, ±(log(2) + log(|x|)).
+    Asinh,
+    /// log(x + sqrt(x * x - 1)), NaN below 1; from sqrt(Double.MAX_VALUE) on, log(2) + log(x).
+    Acosh,
+    /// 0.5 * (log1p(x) - log1p(-x)).
+    Atanh,
+    Expm1,
+    Sinh,
+    Cosh,
+    Tanh,
+    Asin,
+    Acos,
+    Atan,
+    /// `atan2(y + 0.0, x + 0.0)`: Spark adds 0.0 to turn -0.0 into 0.0.
+    Atan2,
+    Hypot,
     /// Zeros and NaN keep their value (Rust's `signum(0.0)` is 1.0, the JVM's is 0.0).
     Signum,
     Pow,
+}
+
+impl MathOp {
+    fn of(name: &str) -> Option<MathOp> {
+        Some(match name {
+            "sqrt" => MathOp::Sqrt,
+            "exp" => MathOp::Exp,
+            "ln" => MathOp::Ln,
+            "log10" => MathOp::Log10,
+            "log2" => MathOp::Log2,
+            "log1p" => MathOp::Log1p,
+            "logarithm" => MathOp::Logarithm,
+            "cbrt" => MathOp::Cbrt,
+            "asinh" => MathOp::Asinh,
+            "acosh" => MathOp::Acosh,
+            "atanh" => MathOp::Atanh,
+            "expm1" => MathOp::Expm1,
+            "sinh" => MathOp::Sinh,
+            "cosh" => MathOp::Cosh,
+            "tanh" => MathOp::Tanh,
+            "asin" => MathOp::Asin,
+            "acos" => MathOp::Acos,
+            "atan" => MathOp::Atan,
+            "atan2" => MathOp::Atan2,
+            "hypot" => MathOp::Hypot,
+            "signum" => MathOp::Signum,
+            "pow" => MathOp::Pow,
+            _ => return None,
+        })
+    }
+
+    fn arity(self) -> usize {
+        if matches!(self, MathOp::Pow | MathOp::Logarithm | MathOp::Atan2 | MathOp::Hypot) {
+            2
+        } else {
+            1
+        }
+    }
 }
 
 /// The value of an int literal argument (a function's fixed parameter).
@@ -262,20 +317,62 @@ impl Kernel for Kind {
 
 fn math(op: MathOp, args: &[ArrayRef]) -> ArrayRef {
     let x = args[0].as_primitive::<Float64Type>();
-    let log = |f: fn(f64) -> f64| -> Float64Array { x.unary_opt(move |v| if v <= 0.0 { None } else { Some(f(v)) }) };
+    // NULL at and below the asymptote; NaN is not below it.
+    let above = |min: f64, f: fn(f64) -> f64| -> Float64Array { x.unary_opt(move |v| (!(v <= min)).then(|| f(v))) };
     let result: Float64Array = match op {
         MathOp::Sqrt => x.unary(f64::sqrt),
-        MathOp::Exp => x.unary(f64::exp),
-        MathOp::Ln => log(f64::ln),
-        MathOp::Log10 => log(f64::log10),
-        MathOp::Log2 => log(|v| v.ln() / std::f64::consts::LN_2),
+        MathOp::Exp => x.unary(fdlibm::exp),
+        MathOp::Ln => above(0.0, fdlibm::log),
+        MathOp::Log10 => above(0.0, fdlibm::log10),
+        MathOp::Log2 => above(0.0, |v| fdlibm::log(v) / fdlibm::log(2.0)),
+        MathOp::Log1p => above(-1.0, fdlibm::log1p),
+        MathOp::Cbrt => x.unary(fdlibm::cbrt),
+        MathOp::Asinh => x.unary(|v| {
+            if v.abs() >= f64::MAX.sqrt() - 1.0 {
+                v.signum() * (fdlibm::log(2.0) + fdlibm::log(v.abs()))
+            } else {
+                fdlibm::log(v + (v * v + 1.0).sqrt())
+            }
+        }),
+        MathOp::Acosh => x.unary(|v| {
+            if v >= f64::MAX.sqrt() {
+                fdlibm::log(2.0) + fdlibm::log(v)
+            } else if v < 1.0 {
+                f64::NAN
+            } else {
+                fdlibm::log(v + (v * v - 1.0).sqrt())
+            }
+        }),
+        MathOp::Atanh => x.unary(|v| 0.5 * (fdlibm::log1p(v) - fdlibm::log1p(-v))),
+        MathOp::Expm1 => x.unary(fdlibm::expm1),
+        MathOp::Sinh => x.unary(fdlibm::sinh),
+        MathOp::Cosh => x.unary(fdlibm::cosh),
+        MathOp::Tanh => x.unary(fdlibm::tanh),
+        MathOp::Asin => x.unary(fdlibm::asin),
+        MathOp::Acos => x.unary(fdlibm::acos),
+        MathOp::Atan => x.unary(fdlibm::atan),
         MathOp::Signum => x.unary(|v| if v == 0.0 || v.is_nan() { v } else { v.signum() }),
-        MathOp::Pow => {
+        MathOp::Pow => binary(x, args, fdlibm::pow),
+        MathOp::Atan2 => binary(x, args, |y, x| fdlibm::atan2(y + 0.0, x + 0.0)),
+        MathOp::Hypot => binary(x, args, fdlibm::hypot),
+        MathOp::Logarithm => {
             let y = args[1].as_primitive::<Float64Type>();
-            x.iter().zip(y.iter()).map(|(a, b)| Some(a?.powf(b?))).collect()
+            x.iter()
+                .zip(y.iter())
+                .map(|(base, v)| {
+                    let (base, v) = (base?, v?);
+                    (!(base <= 0.0 || v <= 0.0)).then(|| fdlibm::log(v) / fdlibm::log(base))
+                })
+                .collect()
         }
     };
     Arc::new(result)
+}
+
+/// `f` of two doubles, NULL where either is.
+fn binary(x: &Float64Array, args: &[ArrayRef], f: fn(f64, f64) -> f64) -> Float64Array {
+    let y = args[1].as_primitive::<Float64Type>();
+    x.iter().zip(y.iter()).map(|(a, b)| Some(f(a?, b?))).collect()
 }
 
 fn abs(values: &ArrayRef) -> DfResult<ArrayRef> {

@@ -7,6 +7,7 @@ mod cast;
 mod comparison;
 mod conditional;
 mod datetime;
+mod fdlibm;
 mod functions;
 mod kernel;
 mod math;

@@ -8,7 +8,6 @@ use std::collections::VecDeque;
 use std::fmt;
 use std::sync::{Arc, Mutex};
 
-use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
 use datafusion::common::{DataFusionError, Result};
 use datafusion::execution::memory_pool::MemoryConsumer;
@@ -183,7 +182,7 @@ impl Run {
         let relabel = !Arc::ptr_eq(chosen, &hash);
         let stream = chosen.execute(0, context)?.map(move |batch| {
             let batch = batch?;
-            let batch = if relabel { RecordBatch::try_new(Arc::clone(&schema), batch.columns().to_vec())? } else { batch };
+            let batch = if relabel { super::batch_of(&schema, batch.columns().to_vec(), batch.num_rows())? } else { batch };
             output_rows.add(batch.num_rows());
             Ok(batch)
         });

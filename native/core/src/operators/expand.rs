@@ -53,7 +53,7 @@ impl ExpandExec {
 
 fn project(batch: &RecordBatch, projection: &[Arc<dyn PhysicalExpr>], schema: &SchemaRef) -> Result<RecordBatch> {
     let columns = projection.iter().map(|e| e.evaluate(batch)?.into_array(batch.num_rows())).collect::<Result<Vec<_>>>()?;
-    Ok(RecordBatch::try_new(Arc::clone(schema), columns)?)
+    Ok(super::batch_of(schema, columns, batch.num_rows())?)
 }
 
 impl DisplayAs for ExpandExec {

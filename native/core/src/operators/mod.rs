@@ -17,7 +17,11 @@ pub use jvm_input::JvmInputExec;
 pub use operator_context::OperatorContextExec;
 pub use parquet_scan::{ParquetScanExec, ScanFile, ScanOptions};
 
+use std::sync::Arc;
+
+use arrow::array::{ArrayRef, RecordBatch, RecordBatchOptions};
 use arrow::datatypes::SchemaRef;
+use arrow::error::ArrowError;
 use datafusion::physical_expr::{EquivalenceProperties, Partitioning};
 use datafusion::physical_plan::execution_plan::{Boundedness, EmissionType};
 use datafusion::physical_plan::PlanProperties;
@@ -31,4 +35,10 @@ pub fn task_stream_properties(schema: SchemaRef) -> PlanProperties {
         EmissionType::Incremental,
         Boundedness::Bounded,
     )
+}
+
+/// A batch of `rows` rows: Spark's operators may have no columns (a `count(*)` input, a
+/// projection of literals), and a batch without columns knows its length only from this count.
+pub fn batch_of(schema: &SchemaRef, columns: Vec<ArrayRef>, rows: usize) -> Result<RecordBatch, ArrowError> {
+    RecordBatch::try_new_with_options(Arc::clone(schema), columns, &RecordBatchOptions::new().with_row_count(Some(rows)))
 }

@@ -51,7 +51,7 @@ fn decode_blocks(blocks: &RecordBatch, schema: &SchemaRef) -> Result<Vec<RecordB
             if batch.num_columns() != schema.fields().len() {
                 return internal_err!("a shuffle block has {} columns, the exchange {}", batch.num_columns(), schema.fields().len());
             }
-            out.push(RecordBatch::try_new(Arc::clone(schema), batch.columns().to_vec())?);
+            out.push(crate::operators::batch_of(schema, batch.columns().to_vec(), batch.num_rows())?);
         }
     }
     Ok(out)

@@ -11,23 +11,30 @@ import org.junit.Test
  * Random expression trees over awkward values, Thermite off vs on. The seed is fixed so a failure
  * reproduces; set -Dthermite.seed=N to explore other trees.
  */
-class RandomizedExpressionSuite extends ThermiteTestBase {
+class RandomizedExpressionSuite extends ThermiteTestBase with BitExact {
   private val seed = sys.props.getOrElse("thermite.seed", "20261124").toLong
   private val queries = sys.props.getOrElse("thermite.randomQueries", "40").toInt
 
   /** Two columns per type, so comparisons and arithmetic meet different awkward values. */
   private val types: Seq[(String, DataType)] = Seq(
     "int" -> IntegerType, "bigint" -> LongType, "smallint" -> ShortType, "double" -> DoubleType,
-    "float" -> FloatType, "decimal(10,2)" -> DecimalType(10, 2), "decimal(38,6)" -> DecimalType(38, 6))
+    "float" -> FloatType, "decimal(10,2)" -> DecimalType(10, 2), "decimal(38,6)" -> DecimalType(38, 6),
+    "decimal(16,0)" -> DecimalType(16, 0), "decimal(16,2)" -> DecimalType(16, 2))
 
   private val awkward: Map[String, Seq[String]] = Map(
     "int" -> Seq("0", "1", "-1", "2147483647", "-2147483648", "7", "null"),
     "bigint" -> Seq("0", "1", "-1", "9223372036854775807", "-9223372036854775808", "1099511627776", "null"),
     "smallint" -> Seq("0", "1", "-1", "32767", "-32768", "300", "null"),
-    "double" -> Seq("0.0", "-0.0", "'NaN'", "'Infinity'", "'-Infinity'", "1.5", "-2.25", "1e308", "4.9e-324", "null"),
+    // Besides the special values: exp near its overflow and underflow thresholds and where its last
+    // bit is hard (e^42.7), logarithms near 1, a subnormal, halves for pow's integer cases.
+    "double" -> Seq("0.0", "-0.0", "'NaN'", "'Infinity'", "'-Infinity'", "1.5", "-2.25", "1e308", "4.9e-324", "null",
+      "42.699", "709.78", "-745.13", "0.9999999", "1.0000001", "2.5e-310", "-0.5", "3.0", "1e-8", "123456.789"),
     "float" -> Seq("0.0", "-0.0", "'NaN'", "'Infinity'", "1.5", "-3.4028235e38", "0.1", "null"),
     "decimal(10,2)" -> Seq("0", "0.01", "-0.01", "99999999.99", "-99999999.99", "12.5", "null"),
-    "decimal(38,6)" -> Seq("0", "0.000001", "-1", "99999999999999999999999999999999.999999", "3.141593", "null"))
+    "decimal(38,6)" -> Seq("0", "0.000001", "-1", "99999999999999999999999999999999.999999", "3.141593", "null"),
+    "decimal(16,0)" -> Seq("0", "1", "-1", "9999999999999999", "-9999999999999999", "4503599627370497", "null"),
+    "decimal(16,2)" -> Seq("0", "0.5", "-0.5", "99999999999999.99", "-99999999999999.99", "90071992547409.93",
+      "0.01", "null"))
 
   private lazy val table: String = {
     val rnd = new Random(seed)
@@ -58,7 +65,7 @@ class RandomizedExpressionSuite extends ThermiteTestBase {
   private def numeric(rnd: Random, t: String, depth: Int): String = {
     if (depth <= 0) return if (rnd.nextInt(4) == 0) literal(rnd, t) else column(rnd, t)
     val sub = () => numeric(rnd, t, depth - 1)
-    rnd.nextInt(10) match {
+    rnd.nextInt(11) match {
       case 8 => s"(-${sub()})"
       case 0 | 1 =>
         val op = pick(rnd, Seq("+", "-", "*", "%") ++ (if (t == "double" || t == "float") Seq("/") else Nil))
@@ -70,6 +77,7 @@ class RandomizedExpressionSuite extends ThermiteTestBase {
       case 5 =>
         s"cast(${numeric(rnd, pick(rnd, types.map(_._1)), depth - 1)} as $t)"
       case 6 => s"${pick(rnd, Seq("greatest", "least"))}(${sub()}, ${sub()})"
+      case 9 => lastBitMath(rnd, t, depth)
       case 7 =>
         // pmod by zero, of negative values; rounding at ties, to negative scales.
         if (t == "double" || t == "float" || (t.startsWith("decimal") && rnd.nextBoolean())) {
@@ -79,6 +87,28 @@ class RandomizedExpressionSuite extends ThermiteTestBase {
         }
       case _ => if (rnd.nextBoolean()) column(rnd, t) else literal(rnd, t)
     }
+  }
+
+  /**
+   * Math whose last bit matters, of type `t`: Spark's StrictMath functions of doubles, and ceil,
+   * floor and round of decimal arithmetic (of scale 0 too), each cast back to `t` (a double to a
+   * long or a decimal, a decimal to a double: the casts that expose a last-bit difference).
+   */
+  private def lastBitMath(rnd: Random, t: String, depth: Int): String = {
+    val double = () => numeric(rnd, "double", depth - 1)
+    val decimal = () => numeric(rnd, pick(rnd, Seq("decimal(10,2)", "decimal(16,0)", "decimal(16,2)")), depth - 1)
+    val e = rnd.nextInt(3) match {
+      case 0 =>
+        val f = pick(rnd, Seq("exp", "ln", "log10", "log2", "log1p", "cbrt", "sqrt", "asinh", "acosh", "atanh",
+          "expm1", "sinh", "cosh", "tanh", "asin", "acos", "atan"))
+        s"$f(${double()})"
+      case 1 => s"${pick(rnd, Seq("pow", "log", "atan2", "hypot"))}(${double()}, ${double()})"
+      case _ =>
+        val inner = s"(${decimal()} ${pick(rnd, Seq("+", "-", "*"))} ${decimal()})"
+        pick(rnd, Seq(s"ceil(ceil($inner))", s"floor($inner)", s"ceil(floor($inner))",
+          s"round($inner, ${rnd.nextInt(5) - 2})", s"bround(ceil($inner), -1)"))
+    }
+    s"cast($e as $t)"
   }
 
   /** A random boolean expression. */
@@ -120,7 +150,7 @@ class RandomizedExpressionSuite extends ThermiteTestBase {
         s"${numeric(rnd, t, 1 + rnd.nextInt(3))} as e$k"
       } :+ s"${predicate(rnd, 2)} as p"
       val sql = s"select id, ${exprs.mkString(", ")} from $view"
-      try checkSql(sql, unlessFolded(sql, Seq("ThermiteScanExec", "ThermiteProjectExec")))
+      try checkBits(sql, unlessFolded(sql, Seq("ThermiteScanExec", "ThermiteProjectExec")))
       catch { case e: Throwable => throw new AssertionError(s"seed $seed query $q: $sql", e) }
     }
   }
@@ -136,8 +166,9 @@ class RandomizedExpressionSuite extends ThermiteTestBase {
   }
 
   /**
-   * Random grouped aggregates of random expressions: decimal sums that overflow in some groups
-   * only, averages at rounding boundaries, a distinct aggregate beside the others. Floating point
+   * Random grouped and global aggregates of random expressions: decimal sums that overflow in some
+   * groups only, averages at rounding boundaries, a distinct aggregate beside the others, inputs
+   * filtered to nothing (in Spark or natively). Floating point
    * sums are left out: over 1e308 and infinities their value depends on the order of addition.
    */
   @Test def randomAggregates(): Unit = {
@@ -155,7 +186,16 @@ class RandomizedExpressionSuite extends ThermiteTestBase {
         s"${pick(rnd, functions)}(${numeric(rnd, t, rnd.nextInt(3))}) as a$k"
       }
       val distinct = if (withDistinct) Seq(s"count(distinct ${column(rnd, pick(rnd, exact))}) as d") else Nil
-      val sql = s"select $key as k, ${(aggregates ++ distinct).mkString(", ")} from $view group by 1"
+      // Some over no rows at all: a filter left in Spark (RLIKE) or a native one removes them all.
+      val where = rnd.nextInt(4) match {
+        case 0 => s" where cast(id as string) rlike '^never$$'"
+        case 1 => " where id < 0"
+        case 2 => s" where ${predicate(rnd, 2)}"
+        case _ => ""
+      }
+      val global = rnd.nextInt(3) == 0
+      val selected = (aggregates ++ distinct).mkString(", ")
+      val sql = if (global) s"select $selected from $view$where" else s"select $key as k, $selected from $view$where group by 1"
       // first/last depend on row order: one partition per stage keeps it the same for both engines.
       try withConf("spark.sql.shuffle.partitions" -> "1") { checkSql(sql, Seq("ThermiteHashAggregateExec")) }
       catch { case e: Throwable => throw new AssertionError(s"seed $seed query $q: $sql", e) }

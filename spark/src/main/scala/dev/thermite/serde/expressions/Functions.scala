@@ -37,6 +37,27 @@ object Functions extends ExprConverter {
     case Log2(c) => function("log2", Seq(c), ctx)
     case Signum(c) => function("signum", Seq(c), ctx)
     case Pow(l, r) => function("pow", Seq(l, r), ctx)
+    case Log1p(c) => function("log1p", Seq(c), ctx)
+    // `log(x)` is `Logarithm(e, x)`, which Spark computes as `ln(x)`.
+    case Logarithm(_: EulerNumber, x) => function("ln", Seq(x), ctx)
+    case Logarithm(base, x) => function("logarithm", Seq(base, x), ctx)
+    case Cbrt(c) => function("cbrt", Seq(c), ctx)
+    case Asinh(c) => function("asinh", Seq(c), ctx)
+    case Acosh(c) => function("acosh", Seq(c), ctx)
+    case Atanh(c) => function("atanh", Seq(c), ctx)
+    case Expm1(c) => function("expm1", Seq(c), ctx)
+    case Sinh(c) => function("sinh", Seq(c), ctx)
+    case Cosh(c) => function("cosh", Seq(c), ctx)
+    case Tanh(c) => function("tanh", Seq(c), ctx)
+    case Asin(c) => function("asin", Seq(c), ctx)
+    case Acos(c) => function("acos", Seq(c), ctx)
+    case Atan(c) => function("atan", Seq(c), ctx)
+    case Atan2(y, x) => function("atan2", Seq(y, x), ctx)
+    case Hypot(x, y) => function("hypot", Seq(x, y), ctx)
+    // HotSpot computes java.lang.Math's sin, cos and tan with intrinsics whose last bits differ
+    // from StrictMath's (fdlibm): native code cannot reproduce them.
+    case _: Sin | _: Cos | _: Tan | _: Cot =>
+      Left(s"`${e.prettyName}` is computed by the JVM's own intrinsic, which native code cannot match bit for bit")
     case UnscaledValue(c) => function("unscaled_value", Seq(c), ctx)
     case m: MakeDecimal =>
       if (!m.nullOnOverflow) Left("`make_decimal` in ANSI mode is not supported")
