@@ -74,7 +74,9 @@ class DateTimeExpressionSuite extends ThermiteTestBase {
       "date_sub(date, cast(id as smallint))", "date_add(date, cast(-1 as tinyint))", "datediff(date, date'2000-01-01')",
       "datediff(date'1970-01-01', date)", "datediff(date, date)", "date + 30", "date - 1")
     checkSql(s"SELECT id, date_add(date, n), datediff(date_add(date, n), date) FROM $times", projected)
-    checkSql(s"SELECT id, date_add(date, i), date_sub(date, s), date_add(date, b) FROM $edge", projected)
+    checkSql(s"SELECT id, date_sub(date, s), date_add(date, b) FROM $edge", projected)
+    // Past about 5.8 million years a date has no java.sql.Date: Spark's collect fails on it.
+    checkSql(s"SELECT id, date_add(date, i), date_sub(date, i) FROM $edge WHERE i BETWEEN -100000 AND 100000", projected)
   }
 
   @Test def monthsAndTruncation(): Unit = {

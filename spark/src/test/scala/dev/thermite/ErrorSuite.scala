@@ -12,15 +12,11 @@ class ErrorSuite extends ThermiteTestBase {
   private def partFiles(path: String): Seq[File] =
     new File(path).listFiles().filter(_.getName.endsWith(".parquet")).sortBy(_.getName).toSeq
 
-  /** The failure's messages, outermost first. */
+  /** The failure's messages, outermost first; the test fails if the query does not. */
   private def failure(df: => DataFrame): String = {
-    try {
-      df.collect()
-      fail("the query should have failed")
-      ""
-    } catch {
-      case e: Throwable => Iterator.iterate(e)(_.getCause).takeWhile(_ != null).map(_.toString).mkString("\n")
-    }
+    val error = try { df.collect(); None } catch { case e: Exception => Some(e) }
+    error.map(e => Iterator.iterate[Throwable](e)(_.getCause).takeWhile(_ != null).map(_.toString).mkString("\n"))
+      .getOrElse { fail("the query should have failed"); "" }
   }
 
   private def assertStillWorks(): Unit = {
@@ -80,18 +76,14 @@ class ErrorSuite extends ThermiteTestBase {
     val schema = spark.read.parquet(path).schema
     val victim = partFiles(path).head
     Files.write(victim.toPath, Array.fill[Byte](64)(7))
-    try {
-      spark.read.schema(schema).parquet(path).collect()
-      fail("the query should have failed")
-    } catch {
-      case e: Throwable =>
-        val native = Iterator.iterate(e)(_.getCause).takeWhile(_ != null).collectFirst {
-          case n: ThermiteNativeException => n
-        }
-        assertTrue(s"no ThermiteNativeException in $e", native.isDefined)
-        assertEquals("IO", native.get.kind())
-        assertEquals("ThermiteScanExec", native.get.operator())
-        assertTrue(native.get.file(), native.get.file().endsWith(victim.getName))
+    val error = try { spark.read.schema(schema).parquet(path).collect(); None } catch { case e: Exception => Some(e) }
+    assertTrue("the query should have failed", error.isDefined)
+    val native = Iterator.iterate[Throwable](error.get)(_.getCause).takeWhile(_ != null).collectFirst {
+      case n: ThermiteNativeException => n
     }
+    assertTrue(s"no ThermiteNativeException in ${error.get}", native.isDefined)
+    assertEquals("IO", native.get.kind())
+    assertEquals("ThermiteScanExec", native.get.operator())
+    assertTrue(native.get.file(), native.get.file().endsWith(victim.getName))
   }
 }

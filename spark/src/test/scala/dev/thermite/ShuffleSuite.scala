@@ -77,7 +77,7 @@ class ShuffleSuite extends ThermiteTestBase {
       val reads = planNodes(df).collect { case r: AQEShuffleReadExec => r }
       assertTrue(s"AQE coalesced the native shuffle: ${df.queryExecution.executedPlan}", reads.exists(_.hasCoalescedPartition))
       val stats = exchanges(df).map(_.runtimeStatistics)
-      assertTrue(s"runtime statistics: $stats", stats.forall(s => s.rowCount.exists(_ > 0) && s.sizeInBytes > 0))
+      assertTrue(s"runtime statistics: $stats", stats.nonEmpty && stats.forall(s => s.rowCount.exists(_ > 0) && s.sizeInBytes > 0))
     }
   }
 

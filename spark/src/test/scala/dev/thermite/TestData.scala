@@ -60,15 +60,22 @@ object TestData {
   private val ntzs = Seq[Any](LocalDateTime.parse("1970-01-01T00:00:00"), LocalDateTime.parse("2024-03-10T02:30:00"),
     LocalDateTime.parse("1900-01-01T00:00:00.000001"), LocalDateTime.parse("9999-12-31T23:59:59.999999"), null)
 
-  private val columns = Seq(bools, bytes, shorts, ints, longs, floats, doubles, dec5s, dec15s, dec30s, dec38s,
-    strings, binaries, dates, timestamps, ntzs)
+  /** Each column's values, in the schema's order after `id`. */
+  val values: Seq[(String, Seq[Any])] = schema.fieldNames.toSeq.tail.zip(Seq(bools, bytes, shorts, ints, longs,
+    floats, doubles, dec5s, dec15s, dec30s, dec38s, strings, binaries, dates, timestamps, ntzs))
 
   /**
-   * `rows` rows; row i takes value (i * (k + 1)) mod n of column k's n values, so every value
-   * meets many others across the columns.
+   * `rows` rows. Each column runs through successive shuffles of its values (seeded, a seed per
+   * column): any n consecutive rows from a multiple of n, for a column of n values, hold each of
+   * them once, and the columns' independent shuffles make values of different columns meet in
+   * many combinations. A longer table starts with the rows of a shorter one.
    */
-  def rows(rows: Int): Seq[Row] = (0 until rows).map { i =>
-    Row.fromSeq(i +: columns.zipWithIndex.map { case (values, k) => values((i * (k + 1) + k) % values.size) })
+  def rows(rows: Int): Seq[Row] = {
+    val cells = values.zipWithIndex.map { case ((_, vs), k) =>
+      val random = new scala.util.Random(0x7e57da7aL + k)
+      Iterator.continually(random.shuffle(vs)).flatten.take(rows).toIndexedSeq
+    }
+    (0 until rows).map(i => Row.fromSeq(i +: cells.map(_(i))))
   }
 
   def frame(spark: SparkSession, n: Int = 200): DataFrame =

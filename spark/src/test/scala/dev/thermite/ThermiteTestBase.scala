@@ -5,6 +5,7 @@ import java.nio.file.Files
 
 import org.apache.spark.sql.{DataFrame, Row, SparkSession}
 import org.apache.spark.sql.execution.SparkPlan
+import org.apache.spark.sql.types.{DoubleType, FloatType, StructType}
 import org.junit.Assert.{assertEquals, assertTrue, fail}
 
 /** One local SparkSession for the test JVM, with Thermite enabled as users enable it. */
@@ -37,19 +38,30 @@ object TestSpark {
 }
 
 /**
+ * Floating point results a test allows to differ: the named output columns only, each an
+ * aggregate whose value depends on the order its inputs are added in (sums, averages,
+ * variances), which differs between the engines. Two values match when they are bit for bit
+ * equal, both NaN, or `|x - y| <= relative * max(|x|, |y|) + absolute`. Tests that use one say
+ * why at the call.
+ */
+case class Tolerance(columns: Seq[String], relative: Double, absolute: Double = 0.0)
+
+object Tolerance {
+  /** No column may differ in any bit (except the payload of a NaN). */
+  val Exact: Tolerance = Tolerance(Nil, 0.0)
+}
+
+/**
  * Differential testing: the same query with Thermite off and on, answers compared exactly, and
  * the plan checked for the native nodes it must contain.
  *
- * Exactness: values are compared by a canonical text that keeps what users can see, so -0.0 and
- * 0.0 differ, every NaN is one NaN, and decimals keep their scale (1.50 is not 1.5). Floating
- * point alone gets a tolerance, for results that depend on the order values are added in (sums,
- * averages, variances): a difference of at most 1e-12 relative, or 1e-12 absolute near zero,
- * where one engine's rounding noise meets the other's exact 0.0 (see `FloatTolerance`).
+ * Exactness: values are compared by a canonical text that keeps every bit users can see, so -0.0
+ * and 0.0 differ, 4.9e-324 is not 0.0, every NaN is one NaN, and decimals keep their scale (1.50
+ * is not 1.5). Only the floating point columns a test names in a [[Tolerance]] may differ, by
+ * its bound; rows are matched as multisets by their exact columns.
  */
 trait ThermiteTestBase {
   lazy val spark: SparkSession = TestSpark.spark
-
-  val FloatTolerance = 1e-12
 
   def tempPath(name: String): String = {
     val dir = Files.createTempDirectory(TestSpark.tempRoot.toPath, name).toFile
@@ -74,10 +86,12 @@ trait ThermiteTestBase {
     planNodes(df).map(_.nodeName).filter(_.startsWith("Thermite"))
 
   /**
-   * Runs `query` with Thermite off, then on; asserts equal answers and that each of `nativeNodes`
-   * appears in the native plan. Returns the native DataFrame for further checks.
+   * Runs `query` with Thermite off, then on; asserts equal answers (exactly, but for the columns
+   * `tolerance` names) and that each of `nativeNodes` appears in the native plan. Returns the
+   * native DataFrame for further checks.
    */
-  def checkNative(query: => DataFrame, nativeNodes: Seq[String] = Seq("ThermiteScanExec")): DataFrame = {
+  def checkNative(query: => DataFrame, nativeNodes: Seq[String] = Seq("ThermiteScanExec"),
+      tolerance: Tolerance = Tolerance.Exact): DataFrame = {
     val expected = withConf(ThermiteConf.Enabled -> "false") {
       val df = query
       assertTrue("plan with Thermite off has native nodes", nativeNodeNames(df).isEmpty)
@@ -92,7 +106,7 @@ trait ThermiteTestBase {
           s"fallback reasons:\n${Thermite.explainFallback(df)}")
       }
     }
-    assertSameRows(expected, actual)
+    assertSameRows(expected, actual, tolerantColumns(df.schema, tolerance), tolerance)
     df
   }
 
@@ -100,33 +114,82 @@ trait ThermiteTestBase {
    * Like [[checkNative]], and the rows must also come in the same order. Queries must order by a
    * unique key last, so that the order is fully determined.
    */
-  def checkOrdered(query: => DataFrame, nativeNodes: Seq[String]): DataFrame = {
+  def checkOrdered(query: => DataFrame, nativeNodes: Seq[String],
+      tolerance: Tolerance = Tolerance.Exact): DataFrame = {
     val expected = withConf(ThermiteConf.Enabled -> "false") { query.collect() }
-    val df = checkNative(query, nativeNodes)
+    val df = checkNative(query, nativeNodes, tolerance)
     val actual = df.collect()
+    val tolerant = tolerantColumns(df.schema, tolerance)
     expected.zip(actual).zipWithIndex.foreach { case ((e, a), i) =>
-      if (canonical(e) != canonical(a)) fail(s"row $i differs:\n  Spark:    ${canonical(e)}\n  Thermite: ${canonical(a)}")
+      if (!sameRow(e, a, tolerant, tolerance)) fail(s"row $i differs:\n  Spark:    ${canonical(e)}\n  Thermite: ${canonical(a)}")
     }
     df
   }
 
   /** Checks a SQL query. */
-  def checkSql(sql: String, nativeNodes: Seq[String] = Seq("ThermiteScanExec")): DataFrame =
-    checkNative(spark.sql(sql), nativeNodes)
+  def checkSql(sql: String, nativeNodes: Seq[String] = Seq("ThermiteScanExec"),
+      tolerance: Tolerance = Tolerance.Exact): DataFrame =
+    checkNative(spark.sql(sql), nativeNodes, tolerance)
 
-  def assertSameRows(expected: Array[Row], actual: Array[Row]): Unit = {
+  /** The positions of the columns `tolerance` names; each must exist and be floating point. */
+  private def tolerantColumns(schema: StructType, tolerance: Tolerance): Set[Int] =
+    tolerance.columns.map { name =>
+      val i = schema.fieldNames.indexOf(name)
+      assertTrue(s"tolerance names `$name`, not a column of ${schema.simpleString}", i >= 0)
+      assertTrue(s"tolerance on `$name` of type ${schema(i).dataType.simpleString}: only floating point may differ",
+        schema(i).dataType == DoubleType || schema(i).dataType == FloatType)
+      i
+    }.toSet
+
+  /** Equal rows as multisets, exactly: for results with a tolerance, see [[checkNative]]. */
+  def assertSameRows(expected: Array[Row], actual: Array[Row]): Unit =
+    assertSameRows(expected, actual, Set.empty, Tolerance.Exact)
+
+  /**
+   * Equal rows as multisets. Rows are matched by sorting on their exact columns' canonical text,
+   * then on the tolerant columns' values, so a last-bit difference cannot pair the wrong rows.
+   */
+  private def assertSameRows(expected: Array[Row], actual: Array[Row], tolerant: Set[Int],
+      tolerance: Tolerance): Unit = {
     assertEquals("row count", expected.length, actual.length)
-    val e = expected.map(r => (canonical(r), r)).sortBy(_._1)
-    val a = actual.map(r => (canonical(r), r)).sortBy(_._1)
-    e.zip(a).foreach { case ((ek, er), (ak, ar)) =>
-      if (ek != ak && !closeEnough(er, ar)) {
-        fail(s"rows differ:\n  Spark:    $ek\n  Thermite: $ak")
-      }
+    val order = rowOrdering(tolerant)
+    val e = expected.sorted(order)
+    val a = actual.sorted(order)
+    e.zip(a).foreach { case (er, ar) =>
+      if (!sameRow(er, ar, tolerant, tolerance)) fail(s"rows differ:\n  Spark:    ${canonical(er)}\n  Thermite: ${canonical(ar)}")
     }
   }
 
+  private def rowOrdering(tolerant: Set[Int]): Ordering[Row] = {
+    val tolerantColumns = tolerant.toSeq.sorted
+    val exactKey = (r: Row) => r.toSeq.indices.filterNot(tolerant).map(i => canonicalValue(r.get(i))).mkString("\u0001")
+    // Nulls first, then by value (NaN last); in each row the tolerant columns in order.
+    val tolerantKey = (r: Row) => tolerantColumns.map { i =>
+      if (r.isNullAt(i)) (0, 0.0) else (1, r.get(i).asInstanceOf[Number].doubleValue())
+    }
+    Ordering.by((r: Row) => (exactKey(r), tolerantKey(r).toIterable))(
+      Ordering.Tuple2(Ordering.String, Ordering.Iterable(Ordering.Tuple2(Ordering.Int, Ordering.Double))))
+  }
+
+  private def sameRow(e: Row, a: Row, tolerant: Set[Int], tolerance: Tolerance): Boolean =
+    e.length == a.length && e.toSeq.indices.forall { i =>
+      (e.get(i), a.get(i)) match {
+        case (x: Number, y: Number) if tolerant(i) => close(x.doubleValue(), y.doubleValue(), tolerance)
+        case (x, y) => canonicalValue(x) == canonicalValue(y)
+      }
+    }
+
+  private def close(x: Double, y: Double, t: Tolerance): Boolean =
+    java.lang.Double.compare(x, y) == 0 || (!x.isNaN && !y.isNaN && !x.isInfinite && !y.isInfinite &&
+      math.abs(x - y) <= t.relative * math.max(math.abs(x), math.abs(y)) + t.absolute)
+
   def canonical(r: Row): String = r.toSeq.map(canonicalValue).mkString("[", ", ", "]")
 
+  /**
+   * A text that tells apart every two values Spark tells apart: `Double.toString` is exact (it
+   * prints as many digits as tell a double from its neighbours, and the sign of zero), and a
+   * decimal prints every digit of its scale.
+   */
   def canonicalValue(v: Any): String = v match {
     case null => "null"
     case d: Double if d.isNaN => "NaN"
@@ -134,18 +197,11 @@ trait ThermiteTestBase {
     case d: Double => java.lang.Double.toString(d)
     case f: Float => java.lang.Float.toString(f) + "f"
     case b: Array[Byte] => b.map("%02x".format(_)).mkString("0x", "", "")
-    case d: java.math.BigDecimal => d.toPlainString + "BD"
+    case d: java.math.BigDecimal => d.toPlainString + "BD" + (if (d.scale < 0) s"(scale ${d.scale})" else "")
+    case r: Row => canonical(r)
+    case m: scala.collection.Map[_, _] =>
+      m.toSeq.map { case (k, x) => canonicalValue(k) + " -> " + canonicalValue(x) }.sorted.mkString("{", ", ", "}")
+    case s: scala.collection.Seq[_] => s.map(canonicalValue).mkString("Seq(", ", ", ")")
     case other => other.toString
   }
-
-  private def closeEnough(e: Row, a: Row): Boolean = e.length == a.length && e.toSeq.zip(a.toSeq).forall {
-    case (x: Double, y: Double) => relativelyClose(x, y)
-    case (x: Float, y: Float) => relativelyClose(x.toDouble, y.toDouble)
-    case (x, y) => canonicalValue(x) == canonicalValue(y)
-  }
-
-  private def relativelyClose(x: Double, y: Double): Boolean =
-    java.lang.Double.compare(x, y) == 0 ||
-      (!x.isNaN && !y.isNaN && !x.isInfinite && !y.isInfinite &&
-        math.abs(x - y) <= FloatTolerance * math.max(1.0, math.max(math.abs(x), math.abs(y))))
 }
