@@ -4,6 +4,7 @@ use std::cell::RefCell;
 use std::future::Future;
 use std::task::{Context, Poll, Wake, Waker};
 use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
 
 use arrow::ffi_stream::ArrowArrayStreamReader;
 
@@ -17,7 +18,7 @@ use futures::StreamExt;
 use prost::Message;
 use tokio::runtime::Runtime;
 
-use crate::error::{Result, ThermiteError};
+use crate::error::{ErrorKind, Result, ThermiteError};
 use crate::expr::ExprContext;
 use crate::metrics::plan_metrics;
 use crate::operators::legacy_calendar::SparkCalendar;
@@ -47,10 +48,14 @@ pub fn runtime() -> &'static Runtime {
     })
 }
 
+/// How often a task waiting on native work asks whether Spark killed it.
+const INTERRUPT_CHECK_INTERVAL: Duration = Duration::from_millis(100);
+
 /// Drives `future` to completion on this thread. Unlike the runtime's `block_on` this may nest:
 /// a native plan pulling a JVM input can reach, through Spark's operators, another native plan
-/// of the same task on the same thread.
-fn block_on<F: Future>(future: F) -> F::Output {
+/// of the same task on the same thread. While it waits, `interrupted` is asked every
+/// [`INTERRUPT_CHECK_INTERVAL`]; `None` when it says so.
+fn block_on<F: Future>(future: F, interrupted: &mut dyn FnMut() -> bool) -> Option<F::Output> {
     struct Unpark(std::thread::Thread);
     impl Wake for Unpark {
         fn wake(self: Arc<Self>) {
@@ -60,10 +65,17 @@ fn block_on<F: Future>(future: F) -> F::Output {
     let waker = Waker::from(Arc::new(Unpark(std::thread::current())));
     let mut cx = Context::from_waker(&waker);
     let mut future = std::pin::pin!(future);
+    let mut checked = Instant::now();
     loop {
         match future.as_mut().poll(&mut cx) {
-            Poll::Ready(output) => return output,
-            Poll::Pending => std::thread::park(),
+            Poll::Ready(output) => return Some(output),
+            Poll::Pending => std::thread::park_timeout(INTERRUPT_CHECK_INTERVAL),
+        }
+        if checked.elapsed() >= INTERRUPT_CHECK_INTERVAL {
+            if interrupted() {
+                return None;
+            }
+            checked = Instant::now();
         }
     }
 }
@@ -71,6 +83,8 @@ fn block_on<F: Future>(future: F) -> F::Output {
 pub struct TaskExecution {
     root: Arc<dyn ExecutionPlan>,
     stream: SendableRecordBatchStream,
+    /// Whether Spark killed the task; native work stops when it says so.
+    interrupted: Box<dyn FnMut() -> bool>,
 }
 
 impl TaskExecution {
@@ -117,7 +131,7 @@ impl TaskExecution {
             Arc::new(TaskContext::default().with_session_config(config).with_runtime(environment.build_arc()?));
         let _context = runtime().enter();
         let stream = root.execute(0, task_context).map_err(ThermiteError::from)?;
-        Ok(Self { root, stream })
+        Ok(Self { root, stream, interrupted: Box::new(|| false) })
     }
 
     /// The metrics of every Spark node in the plan, so far.
@@ -125,12 +139,19 @@ impl TaskExecution {
         plan_metrics(&self.root)
     }
 
+    /// Asks `interrupted` while waiting for a batch, and stops with an error when it says so.
+    pub fn with_interrupt_check(mut self, interrupted: impl FnMut() -> bool + 'static) -> Self {
+        self.interrupted = Box::new(interrupted);
+        self
+    }
+
     /// The next batch, or `None` when the task's input is exhausted.
     pub fn next_batch(&mut self) -> Result<Option<RecordBatch>> {
         let _context = runtime().enter();
-        match block_on(self.stream.next()) {
-            None => Ok(None),
-            Some(batch) => Ok(Some(batch?)),
+        match block_on(self.stream.next(), &mut self.interrupted) {
+            None => Err(ThermiteError::new(ErrorKind::Execution, "the task was killed while native operators ran")),
+            Some(None) => Ok(None),
+            Some(Some(batch)) => Ok(Some(batch?)),
         }
     }
 }

@@ -150,15 +150,33 @@ pub extern "system" fn Java_dev_thermite_jni_NativeLib_createExecution(
             env.new_global_ref(&memory_consumer).map_err(jni_error)?,
         );
         // Tracking names the largest consumers when memory runs out.
-        let pool = TrackConsumersPool::new(pool, NonZeroUsize::new(5).expect("non-zero"));
+        let tracked = TrackConsumersPool::new(pool.clone(), NonZeroUsize::new(5).expect("non-zero"));
         let calendar_class = env.find_class(calendar::CLASS).map_err(jni_error)?;
         let calendar = calendar::JvmCalendar::new(
             env.get_java_vm().map_err(jni_error)?,
             env.new_global_ref(calendar_class).map_err(jni_error)?,
         );
-        let execution = TaskExecution::new(&plan, &task_input, streams, Some(Arc::new(pool)), Some(Arc::new(calendar)))?;
-        Ok(Box::into_raw(Box::new(execution)) as jlong)
+        let execution = TaskExecution::new(&plan, &task_input, streams, Some(Arc::new(tracked)), Some(Arc::new(calendar)))
+            .map_err(|e| rethrow_java_failure(env, &pool, e))?;
+        let killed = pool.clone();
+        let execution = execution.with_interrupt_check(move || killed.task_interrupted());
+        Ok(Box::into_raw(Box::new(Handle { execution, pool })) as jlong)
     })
+}
+
+/// A running execution and its memory pool, whose Java exceptions surface as themselves.
+struct Handle {
+    execution: TaskExecution,
+    pool: SparkMemoryPool,
+}
+
+/// Throws the Java exception a call to Spark raised during the failed work, if any: Spark then
+/// sees its own failure (a killed task, an interrupt) rather than a native error.
+fn rethrow_java_failure(env: &mut JNIEnv, pool: &SparkMemoryPool, error: ThermiteError) -> ThermiteError {
+    if let Some(throwable) = pool.java_failure() {
+        let _ = env.throw(<&jni::objects::JThrowable>::from(throwable.as_obj()));
+    }
+    error
 }
 
 /// Exports the next batch as a struct array into the C Data Interface structs at the given
@@ -172,9 +190,18 @@ pub extern "system" fn Java_dev_thermite_jni_NativeLib_nextBatch(
     array_address: jlong,
     schema_address: jlong,
 ) -> jint {
-    guarded(&mut env, -1, |_env| {
-        let execution = execution(handle)?;
-        let Some(batch) = execution.next_batch()? else {
+    guarded(&mut env, -1, |env| {
+        let handle = execution(handle)?;
+        // A Java exception an operator got past (by spilling, say) still fails the task.
+        let next = handle
+            .execution
+            .next_batch()
+            .and_then(|batch| match handle.pool.java_failure() {
+                Some(_) => Err(ThermiteError::new(ErrorKind::Execution, "a call to Spark's memory manager failed")),
+                None => Ok(batch),
+            })
+            .map_err(|e| rethrow_java_failure(env, &handle.pool, e));
+        let Some(batch) = next? else {
             return Ok(-1);
         };
         let rows = batch.num_rows();
@@ -200,7 +227,7 @@ pub extern "system" fn Java_dev_thermite_jni_NativeLib_metrics<'a>(
     handle: jlong,
 ) -> jbyteArray {
     guarded(&mut env, std::ptr::null_mut(), |env| {
-        let bytes = execution(handle)?.metrics().encode_to_vec();
+        let bytes = execution(handle)?.execution.metrics().encode_to_vec();
         Ok(env.byte_array_from_slice(&bytes).map_err(jni_error)?.into_raw())
     })
 }
@@ -211,18 +238,18 @@ pub extern "system" fn Java_dev_thermite_jni_NativeLib_close(mut env: JNIEnv, _c
     guarded(&mut env, (), |_env| {
         if handle != 0 {
             // SAFETY: the handle came from `createExecution` and the JVM closes it exactly once.
-            drop(unsafe { Box::from_raw(handle as *mut TaskExecution) });
+            drop(unsafe { Box::from_raw(handle as *mut Handle) });
         }
         Ok(())
     })
 }
 
-fn execution<'a>(handle: jlong) -> Result<&'a mut TaskExecution, ThermiteError> {
+fn execution<'a>(handle: jlong) -> Result<&'a mut Handle, ThermiteError> {
     if handle == 0 {
         return Err(ThermiteError::plan("execution used after close"));
     }
     // SAFETY: a live handle from `createExecution`; Spark drives one task from one thread.
-    Ok(unsafe { &mut *(handle as *mut TaskExecution) })
+    Ok(unsafe { &mut *(handle as *mut Handle) })
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use arrow::array::{ArrayRef, BinaryBuilder, Int32Builder, Int64Builder, RecordBatch};
 use arrow::compute::interleave_record_batch;
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
-use datafusion::common::Result;
+use datafusion::common::{DataFusionError, Result};
 use datafusion::execution::memory_pool::{MemoryConsumer, MemoryReservation};
 use datafusion::execution::{SendableRecordBatchStream, TaskContext};
 use datafusion::physical_expr::{EquivalenceProperties, Partitioning};
@@ -160,15 +160,24 @@ impl PartitionBuffer {
         }
         // The batch, and its rows' places in the partition lists.
         let size = batch.get_array_memory_size() + batch.num_rows() * std::mem::size_of::<(usize, usize)>();
-        let emitted = if self.reservation.try_grow(size).is_err() && !self.batches.is_empty() {
-            self.spills.add(1);
-            self.spilled_bytes.add(self.reservation.size());
-            let blocks = self.flush()?;
-            // Over budget even alone: the batch is held unaccounted until the next flush.
-            let _ = self.reservation.try_grow(size);
-            blocks
-        } else {
-            None
+        let emitted = match self.reservation.try_grow(size) {
+            Ok(()) => None,
+            Err(DataFusionError::ResourcesExhausted(_)) => {
+                let blocks = if self.batches.is_empty() {
+                    None
+                } else {
+                    self.spills.add(1);
+                    self.spilled_bytes.add(self.reservation.size());
+                    self.flush()?
+                };
+                // Over budget even alone: the batch is held as the pool's overdraft, which Spark
+                // sees and which makes the next reservation fail, flushing it.
+                if self.reservation.try_grow(size).is_err() {
+                    self.reservation.grow(size);
+                }
+                blocks
+            }
+            Err(e) => return Err(e),
         };
         let elapsed = self.elapsed.clone();
         let timer = elapsed.timer();

@@ -2,7 +2,9 @@ package dev.thermite
 
 import java.util.{Collections, Map => JMap}
 
-import org.apache.spark.SparkContext
+import dev.thermite.exec.NativeMemoryReports
+
+import org.apache.spark.{SparkContext, TaskFailedReason}
 import org.apache.spark.api.plugin.{DriverPlugin, ExecutorPlugin, PluginContext, SparkPlugin}
 import org.apache.spark.thermite.SparkInternals
 
@@ -18,9 +20,21 @@ class ThermitePlugin extends SparkPlugin {
       NativeLoader.status
       Collections.emptyMap()
     }
+
+    override def receive(message: Any): AnyRef = {
+      NativeMemoryReports.receive(message)
+      null
+    }
   }
 
   override def executorPlugin(): ExecutorPlugin = new ExecutorPlugin {
-    override def init(ctx: PluginContext, extraConf: JMap[String, String]): Unit = NativeLoader.status
+    override def init(ctx: PluginContext, extraConf: JMap[String, String]): Unit = {
+      NativeLoader.status
+      NativeMemoryReports.startExecutor(ctx)
+    }
+
+    override def onTaskStart(): Unit = NativeMemoryReports.taskStarted()
+    override def onTaskSucceeded(): Unit = NativeMemoryReports.taskEnded(None)
+    override def onTaskFailed(reason: TaskFailedReason): Unit = NativeMemoryReports.taskEnded(Some(reason))
   }
 }

@@ -1,6 +1,6 @@
 package dev.thermite
 
-import dev.thermite.exec.{ThermiteHashAggregateExec, ThermiteSortExec}
+import dev.thermite.exec.{NativeMemoryReports, ThermiteHashAggregateExec, ThermiteSortExec}
 import org.apache.spark.sql.SparkSession
 import org.apache.spark.sql.thermite.ThermiteShuffleExchangeExec
 import org.junit.Assert.assertTrue
@@ -14,7 +14,27 @@ import org.junit.Test
 class SpillIsolatedSuite extends ThermiteTestBase {
   override lazy val spark: SparkSession = TestSpark.build(Map(
     "spark.memory.offHeap.enabled" -> "true",
-    "spark.memory.offHeap.size" -> "48m"))
+    "spark.memory.offHeap.size" -> "48m",
+    NativeMemoryReports.Enabled -> "true"))
+
+  private val Budget = 48L << 20
+
+  /**
+   * The tasks since the last call: what native code held never exceeded what Spark granted (an
+   * overdraft would), Spark's grant stayed within the budget, and native code returned it all.
+   */
+  private def assertWithinGrant(): Unit = {
+    Thread.sleep(1000) // executors send the reports asynchronously
+    val reports = "\\{[^}]*\\}".r.findAllIn(NativeMemoryReports.drain()).toList
+    def field(report: String, name: String): Long = raw""""$name":(\d+)""".r.findFirstMatchIn(report).get.group(1).toLong
+    assertTrue("no native memory reports", reports.nonEmpty)
+    reports.foreach { r =>
+      assertTrue(s"beyond Spark's grant: $r", field(r, "peakOverdraft") == 0 && field(r, "peakNative") <= field(r, "peakGranted"))
+      assertTrue(s"over the budget: $r", field(r, "peakGranted") <= Budget)
+      assertTrue(s"not returned: $r", field(r, "notReturned") == 0)
+    }
+    assertTrue(s"no task used much of its budget: $reports", reports.exists(field(_, "peakGranted") > Budget / 4))
+  }
 
   @Test def aggregationSpillsWithinSparksBudget(): Unit = {
     val path = tempPath("agg-spill")
@@ -28,6 +48,7 @@ class SpillIsolatedSuite extends ThermiteTestBase {
       Seq("ThermiteHashAggregateExec"))
     val spilled = planNodes(df).collect { case a: ThermiteHashAggregateExec => a.metrics("spilledBytes").value }
     assertTrue(s"aggregate spills: $spilled", spilled.sum > 0)
+    assertWithinGrant()
   }
 
   @Test def shuffleWriteFlushesWithinSparksBudget(): Unit = {
@@ -43,6 +64,7 @@ class SpillIsolatedSuite extends ThermiteTestBase {
       Seq("ThermiteShuffleExchangeExec"))
     val flushes = planNodes(df).collect { case e: ThermiteShuffleExchangeExec => e.metrics("spillCount").value }
     assertTrue(s"early flushes: $flushes", flushes.sum > 0)
+    assertWithinGrant()
   }
 
   @Test def sortSpillsWithinSparksBudget(): Unit = {
@@ -55,5 +77,6 @@ class SpillIsolatedSuite extends ThermiteTestBase {
     val sort = planNodes(df).collectFirst { case s: ThermiteSortExec => s }.get
     val metrics = sort.metrics.mapValues(_.value)
     assertTrue(s"sort metrics: $metrics", metrics("spilledBytes") > 0 && metrics("spillCount") > 0)
+    assertWithinGrant()
   }
 }

@@ -22,6 +22,8 @@ object TestSpark {
       .config("spark.driver.bindAddress", "127.0.0.1")
       .config("spark.ui.enabled", "false")
       .config("spark.sql.shuffle.partitions", "2")
+      // Memory a task leaves reserved fails it, native memory included (see ThermiteMemoryConsumer).
+      .config("spark.unsafe.exceptionOnMemoryLeak", "true")
       // A zone with DST and a non-zero offset, so time zone mistakes show.
       .config("spark.sql.session.timeZone", "America/Los_Angeles")
     extra.foreach { case (k, v) => builder.config(k, v) }

@@ -11,8 +11,8 @@ import org.apache.arrow.memory.{BufferAllocator, RootAllocator}
 import org.apache.spark.TaskContext
 import org.apache.spark.sql.execution.metric.SQLMetric
 import org.apache.spark.sql.thermite.{JvmInputReader, ScanErrors}
-import org.apache.spark.thermite.SparkInternals
 import org.apache.spark.sql.vectorized.{ArrowColumnVector, ColumnVector, ColumnarBatch}
+import org.apache.spark.thermite.SparkInternals
 
 /**
  * Pulls a task's batches from native code, handing it the task's JVM inputs as Arrow C streams. Each batch crosses the Arrow C Data Interface without
@@ -28,7 +28,7 @@ class NativeBatchIterator(
     jvmInputs: Seq[JvmInputReader] = Nil)
     extends Iterator[ColumnarBatch] {
 
-  private val memory = new ThermiteMemoryConsumer(SparkInternals.taskMemoryManager(context))
+  private val memory = new ThermiteMemoryConsumer(context)
   private var handle: Long = start()
   private var current: ColumnarBatch = _
   private var pending: ColumnarBatch = _
@@ -51,13 +51,16 @@ class NativeBatchIterator(
   override def hasNext: Boolean = {
     if (pending == null && !finished) {
       releaseCurrent()
+      SparkInternals.killTaskIfInterrupted(context)
       pending =
         try fetch()
         catch {
           // A failure in Spark's part of the pipeline (a shuffle fetch failure, say) surfaces as
-          // itself, so Spark can react to it as it would without Thermite; a file that cannot be
-          // read fails as Spark's file scan would fail on it.
+          // itself, so Spark can react to it as it would without Thermite; native code stops
+          // early for a killed task, which ends as Spark kills tasks; a file that cannot be read
+          // fails as Spark's file scan would fail on it.
           case e: ThermiteNativeException =>
+            SparkInternals.killTaskIfInterrupted(context)
             throw jvmInputs.flatMap(_.failureCause).headOption.getOrElse(ScanErrors.asSpark(e))
         }
       if (pending == null) close()
@@ -119,7 +122,7 @@ class NativeBatchIterator(
       try reportMetrics(h)
       finally {
         NativeLib.close(h)
-        memory.releaseAll()
+        memory.close()
       }
     }
   }

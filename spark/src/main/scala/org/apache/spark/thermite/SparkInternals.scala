@@ -8,6 +8,9 @@ object SparkInternals {
   /** The task's memory manager, where native operators reserve memory. */
   def taskMemoryManager(context: TaskContext): TaskMemoryManager = context.taskMemoryManager()
 
+  /** Throws Spark's `TaskKilledException` if the task was killed (a cancelled job, say). */
+  def killTaskIfInterrupted(context: TaskContext): Unit = context.killTaskIfInterrupted()
+
   private val ExtensionsKey = "spark.sql.extensions"
 
   /**
