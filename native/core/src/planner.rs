@@ -133,15 +133,19 @@ fn projection(exprs: &[proto::Expr], schema: &Schema, ctx: &ExprContext) -> Resu
 
 /// Spark's sort order: -0.0 with 0.0 and every NaN as one value, above all others.
 fn sort_ordering(keys: &[proto::SortKey], schema: &Schema, ctx: &ExprContext) -> Result<LexOrdering> {
-    let keys = keys
-        .iter()
+    LexOrdering::new(sort_keys(keys, schema, ctx)?).ok_or_else(|| ThermiteError::plan("a sort without keys"))
+}
+
+/// The keys of [`sort_ordering`] as written: a `LexOrdering` drops repeated keys, which a range
+/// partitioning's bounds still hold a value for.
+fn sort_keys(keys: &[proto::SortKey], schema: &Schema, ctx: &ExprContext) -> Result<Vec<PhysicalSortExpr>> {
+    keys.iter()
         .map(|k| {
             let expr = build_expr(required(&k.expr, "a sort key")?, schema, ctx)?;
             let expr = if expr.data_type(schema)?.is_floating() { NormalizeFloat::wrap(expr) } else { expr };
             Ok(PhysicalSortExpr::new(expr, SortOptions { descending: !k.ascending, nulls_first: k.nulls_first }))
         })
-        .collect::<Result<Vec<_>>>()?;
-    LexOrdering::new(keys).ok_or_else(|| ThermiteError::plan("a sort without keys"))
+        .collect()
 }
 
 fn shuffle_write(write: &proto::ShuffleWrite, ctx: &PlannerContext) -> Result<Arc<dyn ExecutionPlan>> {
@@ -167,7 +171,10 @@ fn shuffle_write(write: &proto::ShuffleWrite, ctx: &PlannerContext) -> Result<Ar
             Arc::new(move || Ok(Partitioner::Hash(Arc::clone(&expr))))
         }
         P::Range(range) => {
-            let keys: Vec<PhysicalSortExpr> = sort_ordering(&range.keys, &schema, &ctx.expr)?.to_vec();
+            let keys = sort_keys(&range.keys, &schema, &ctx.expr)?;
+            if keys.is_empty() {
+                return Err(ThermiteError::plan("a range partitioning without keys"));
+            }
             let bounds = range_bounds(range, &keys, &schema, ctx)?;
             let schema = Arc::clone(&schema);
             Arc::new(move || Ok(Partitioner::range(keys.clone(), bounds.clone(), &schema)?))

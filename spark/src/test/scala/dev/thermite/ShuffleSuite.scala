@@ -37,7 +37,9 @@ class ShuffleSuite extends ThermiteTestBase {
 
   @Test def rangePartitionIdsAreSparks(): Unit = bothAqeModes {
     val t = spark.table(table)
-    Seq(Seq(col("i")), Seq(col("str").desc, col("id")), Seq(col("dec30").asc_nulls_last, col("date").desc_nulls_first))
+    Seq(Seq(col("i")), Seq(col("str").desc, col("id")), Seq(col("dec30").asc_nulls_last, col("date").desc_nulls_first),
+      // A key repeated: its bounds keep one value per key as written.
+      Seq(col("i"), col("i"), col("l"), col("i").desc))
       .foreach(keys => checkPartitionIds(t.repartitionByRange(5, keys: _*)))
   }
 
