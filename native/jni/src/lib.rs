@@ -14,6 +14,7 @@ use thermite_core::error::{ErrorKind, ThermiteError};
 use thermite_core::execution::TaskExecution;
 use thermite_core::expr::SessionZone;
 
+mod allocator;
 mod calendar;
 mod memory;
 
@@ -25,7 +26,7 @@ use datafusion::execution::memory_pool::TrackConsumersPool;
 use memory::SparkMemoryPool;
 
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: allocator::CountingAllocator = allocator::CountingAllocator;
 
 const EXCEPTION_CLASS: &str = "dev/thermite/ThermiteNativeException";
 
@@ -177,6 +178,12 @@ fn rethrow_java_failure(env: &mut JNIEnv, pool: &SparkMemoryPool, error: Thermit
         let _ = env.throw(<&jni::objects::JThrowable>::from(throwable.as_obj()));
     }
     error
+}
+
+/// The bytes of native memory allocated and not yet freed, by every task of this process.
+#[no_mangle]
+pub extern "system" fn Java_dev_thermite_jni_NativeLib_allocatedBytes(_env: JNIEnv, _class: JClass) -> jlong {
+    allocator::live_bytes()
 }
 
 /// Exports the next batch as a struct array into the C Data Interface structs at the given

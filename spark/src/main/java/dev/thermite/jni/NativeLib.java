@@ -36,6 +36,12 @@ public final class NativeLib {
   /** The execution's metrics so far, a serialized {@code PlanMetrics}. */
   public static native byte[] metrics(long handle);
 
+  /**
+   * The bytes of native memory allocated and not yet freed, by all of this JVM's native work; a
+   * statistic for leak checks.
+   */
+  public static native long allocatedBytes();
+
   /** Frees an execution; call once per handle. */
   public static native void close(long handle);
 }
