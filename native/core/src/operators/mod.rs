@@ -8,6 +8,7 @@ pub mod jvm_input;
 pub mod null_aware_anti_join;
 pub mod operator_context;
 pub mod parquet_scan;
+pub mod parquet_strings;
 pub mod schema_adapter;
 
 pub use expand::ExpandExec;

@@ -21,6 +21,7 @@ use datafusion::physical_plan::{DisplayAs, DisplayFormatType, ExecutionPlan, Pla
 use futures::{stream, StreamExt, TryStreamExt};
 use object_store::path::Path;
 
+use super::parquet_strings::SparkStringsReaderFactory;
 use super::schema_adapter::SparkSchemaAdapterFactory;
 use crate::operators::task_stream_properties;
 use crate::error::{ErrorKind, ThermiteError};
@@ -84,7 +85,8 @@ impl ParquetScanExec {
         options.global.schema_force_view_types = false;
         options.global.binary_as_string = false;
         options.global.coerce_int96 = Some("us".to_string());
-        let mut source = ParquetSource::new(options);
+        // String columns read as their bytes, valid UTF-8 or not, as Spark reads them.
+        let mut source = ParquetSource::new(options).with_parquet_file_reader_factory(Arc::new(SparkStringsReaderFactory::local()));
         if let Some(predicate) = &self.pruning_predicate {
             source = source.with_predicate(Arc::clone(predicate));
         }
