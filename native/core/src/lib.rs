@@ -10,6 +10,7 @@ pub mod metrics;
 pub mod operators;
 pub mod planner;
 pub mod shuffle;
+pub mod spark_utf8;
 pub mod types;
 
 /// Code generated from `proto/thermite.proto`.

@@ -20,6 +20,7 @@ use crate::error::{Result, ThermiteError};
 use crate::expr::{build_expr, build_pruning_expr, ExprContext, NormalizeFloat};
 use crate::shuffle::write::PartitionerFactory;
 use crate::shuffle::{round_robin, Partitioner, ShuffleReadExec, ShuffleWriteExec};
+use crate::spark_utf8;
 use arrow::array::{ArrayRef, RecordBatch};
 use datafusion::common::ScalarValue;
 use datafusion::logical_expr::ColumnarValue;
@@ -227,7 +228,8 @@ fn range_bounds(
             if values.is_empty() {
                 return Ok(arrow::array::new_empty_array(&data_type));
             }
-            Ok(ScalarValue::iter_to_array(values)?)
+            // String bounds come as their bytes.
+            Ok(spark_utf8::binary_as_strings(&ScalarValue::iter_to_array(values)?, &data_type))
         })
         .collect()
 }

@@ -259,12 +259,17 @@ fn shuffle_write_sends_rows_to_their_range_in_readable_blocks() {
     let blocks = run(write, &task_input(&[(path.display().to_string(), size)], None)).unwrap();
     // Each partition's ids: 0..=99, 100..=1999, 2000..5000.
     let mut ids: Vec<Vec<i64>> = vec![vec![]; 3];
+    let scan_schema = Arc::new(Schema::new(vec![
+        Field::new("id", ArrowType::Int64, true),
+        Field::new("value", ArrowType::Float64, true),
+        Field::new("missing", ArrowType::Utf8, true),
+    ]));
     for b in &blocks {
         let partitions = b.column(0).as_primitive::<arrow::datatypes::Int32Type>();
         let rows = b.column(1).as_primitive::<Int64Type>();
         let data = b.column(3).as_binary::<i32>();
         for i in 0..b.num_rows() {
-            let decoded = block::decode(data.value(i)).unwrap();
+            let decoded = block::decode(data.value(i), &scan_schema).unwrap();
             assert_eq!(decoded.iter().map(|d| d.num_rows() as i64).sum::<i64>(), rows.value(i));
             for d in decoded {
                 ids[partitions.value(i) as usize].extend(d.column(0).as_primitive::<Int64Type>().values().iter());
@@ -333,6 +338,42 @@ fn outer_joins_of_two_scans_with_a_condition() {
         let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
         let matched: usize = batches.iter().map(|b| b.num_rows() - b.column(3).null_count()).sum();
         assert_eq!((rows, matched), (100, 25), "{strategy:?}");
+    }
+}
+
+#[test]
+fn strings_that_are_not_utf8_are_read_as_their_bytes() {
+    let dir = temp_dir();
+    let path = dir.join("invalid.parquet");
+    let values: Vec<Option<&[u8]>> = vec![Some(b"\xFFa"), None, Some(b"\xC3"), Some("é".as_bytes()), Some(b"\xED\xA0\x80")];
+    let bytes = arrow::array::BinaryArray::from(values.clone());
+    let schema = Arc::new(Schema::new(vec![Field::new("name", ArrowType::Utf8, true)]));
+    let strings = thermite_core::spark_utf8::to_strings(bytes.clone());
+    let batch = RecordBatch::try_new(Arc::clone(&schema), vec![Arc::new(strings)]).unwrap();
+    // Dictionary-encoded and plain pages both.
+    for dictionary in [true, false] {
+        let props = WriterProperties::builder().set_dictionary_enabled(dictionary).build();
+        let mut writer = ArrowWriter::try_new(File::create(&path).unwrap(), Arc::clone(&schema), Some(props)).unwrap();
+        writer.write(&batch).unwrap();
+        writer.close().unwrap();
+        let size = std::fs::metadata(&path).unwrap().len();
+        let scan = proto::Operator {
+            kind: Some(operator::Kind::ParquetScan(proto::ParquetScan {
+                input_index: 0,
+                data_schema: Some(proto::Schema { fields: vec![field("name", Kind::String)] }),
+                partition_schema: Some(proto::Schema { fields: vec![] }),
+                pruning_filters: vec![],
+                case_sensitive: false,
+                datetime_rebase_mode: "EXCEPTION".into(),
+                int96_rebase_mode: "EXCEPTION".into(),
+                ..Default::default()
+            })),
+        };
+        let batches = run(scan, &task_input(&[(path.display().to_string(), size)], None)).unwrap();
+        assert_eq!(batches.len(), 1);
+        assert_eq!(batches[0].column(0).data_type(), &ArrowType::Utf8);
+        let read = thermite_core::spark_utf8::as_binary(batches[0].column(0));
+        assert_eq!(read.as_binary::<i32>(), &bytes, "dictionary: {dictionary}");
     }
 }
 

@@ -10,6 +10,7 @@ use datafusion::common::{Result as DfResult, ScalarValue};
 use datafusion::logical_expr::{EmitTo, GroupsAccumulator};
 
 use super::own::{selected, OneGroup, OwnAggregate};
+use crate::spark_utf8;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Pick {
@@ -52,7 +53,9 @@ impl OwnAggregate for SparkFirstLast {
         Ok(Groups {
             pick: self.pick,
             ignore_nulls: self.ignore_nulls,
-            null: ScalarValue::try_from(&self.value_type)?,
+            // Strings are kept as their bytes, which need not be valid UTF-8.
+            null: ScalarValue::try_from(&spark_utf8::as_binary_type(&self.value_type))?,
+            value_type: self.value_type.clone(),
             values: Vec::new(),
             set: Vec::new(),
         })
@@ -65,6 +68,7 @@ pub struct Groups {
     ignore_nulls: bool,
     /// A typed NULL, what a group without a value holds.
     null: ScalarValue,
+    value_type: DataType,
     values: Vec<ScalarValue>,
     set: Vec<bool>,
 }
@@ -95,9 +99,10 @@ impl GroupsAccumulator for Groups {
         total_num_groups: usize,
     ) -> DfResult<()> {
         self.resize(total_num_groups);
+        let values = spark_utf8::as_binary(&values[0]);
         for (row, &group) in group_indices.iter().enumerate() {
-            if selected(opt_filter, row) && !(self.ignore_nulls && values[0].is_null(row)) {
-                self.offer(group, &values[0], row)?;
+            if selected(opt_filter, row) && !(self.ignore_nulls && values.is_null(row)) {
+                self.offer(group, &values, row)?;
             }
         }
         Ok(())
@@ -112,9 +117,10 @@ impl GroupsAccumulator for Groups {
     ) -> DfResult<()> {
         self.resize(total_num_groups);
         let set = values[1].as_boolean();
+        let values = spark_utf8::as_binary(&values[0]);
         for (row, &group) in group_indices.iter().enumerate() {
             if selected(opt_filter, row) && set.is_valid(row) && set.value(row) {
-                self.offer(group, &values[0], row)?;
+                self.offer(group, &values, row)?;
             }
         }
         Ok(())
@@ -140,9 +146,9 @@ impl Groups {
     fn evaluate_values(&mut self, emit_to: EmitTo) -> DfResult<ArrayRef> {
         let values = emit_to.take_needed(&mut self.values);
         if values.is_empty() {
-            return Ok(arrow::array::new_empty_array(&self.null.data_type()));
+            return Ok(arrow::array::new_empty_array(&self.value_type));
         }
-        ScalarValue::iter_to_array(values)
+        Ok(spark_utf8::binary_as_strings(&ScalarValue::iter_to_array(values)?, &self.value_type))
     }
 }
 

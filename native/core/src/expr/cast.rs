@@ -28,6 +28,7 @@ use super::math::java_double_digits;
 use super::{type_of, ExprContext};
 use crate::error::{Result, ThermiteError};
 use crate::proto;
+use crate::spark_utf8;
 use crate::types::{to_arrow_type, SPARK_TIMESTAMP_TZ};
 
 pub(super) fn spark_cast(
@@ -214,8 +215,7 @@ impl PhysicalExpr for TextOrTimeCast {
                 Arc::new(decimals.iter().map(|v| v.map(|v| java_decimal_string(v, scale))).collect::<StringArray>())
             }
             CastKind::StringToIntegral => {
-                let strings = input.as_string::<i32>();
-                let longs: Int64Array = strings.iter().map(|s| s.and_then(|s| parse_long(s.as_bytes()))).collect();
+                let longs: Int64Array = string_bytes(&input).iter().map(|s| s.and_then(parse_long)).collect();
                 // Spark parses bytes and shorts as ints, then refuses values out of range.
                 let in_range = |min: i64, max: i64| -> Int64Array {
                     longs.iter().map(|v| v.filter(|v| (min..=max).contains(v))).collect()
@@ -228,16 +228,18 @@ impl PhysicalExpr for TextOrTimeCast {
                 }
             }
             CastKind::StringToBoolean => {
-                let strings = input.as_string::<i32>();
-                Arc::new(strings.iter().map(|s| s.and_then(parse_boolean)).collect::<BooleanArray>())
+                Arc::new(string_bytes(&input).iter().map(|s| s.and_then(parse_boolean)).collect::<BooleanArray>())
             }
             CastKind::StringToFloating => {
-                let strings = input.as_string::<i32>();
+                // Spark parses the decoded string, where invalid bytes become U+FFFD, which no
+                // number has: NULL.
+                let bytes = string_bytes(&input);
+                let strings = bytes.iter().map(|s| s.and_then(|s| std::str::from_utf8(s).ok()));
                 if self.to == DataType::Float32 {
-                    let floats: Float32Array = strings.iter().map(|s| s.and_then(parse_java_float::<true>).map(|v| v as f32)).collect();
+                    let floats: Float32Array = strings.map(|s| s.and_then(parse_java_float::<true>).map(|v| v as f32)).collect();
                     Arc::new(floats)
                 } else {
-                    Arc::new(strings.iter().map(|s| s.and_then(parse_java_float::<false>)).collect::<Float64Array>())
+                    Arc::new(strings.map(|s| s.and_then(parse_java_float::<false>)).collect::<Float64Array>())
                 }
             }
             CastKind::FloatingToDecimal => {
@@ -266,8 +268,7 @@ impl PhysicalExpr for TextOrTimeCast {
                 narrow(decimals.unary(|v| (v / divisor) as i64), &self.to)?
             }
             CastKind::StringToDate => {
-                let strings = input.as_string::<i32>();
-                Arc::new(strings.iter().map(|s| s.and_then(|s| parse_date(s.as_bytes()))).collect::<Date32Array>())
+                Arc::new(string_bytes(&input).iter().map(|s| s.and_then(parse_date)).collect::<Date32Array>())
             }
         };
         Ok(ColumnarValue::Array(result))
@@ -350,6 +351,11 @@ fn decimal_to_f32(unscaled: i128, scale: i8) -> f32 {
     format!("{unscaled}e-{scale}").parse().expect("a decimal's digits")
 }
 
+/// A string array's values as bytes (they may not be valid UTF-8).
+fn string_bytes(input: &ArrayRef) -> arrow::array::BinaryArray {
+    spark_utf8::bytes(input.as_string::<i32>())
+}
+
 /// Longs to a narrower integer type, wrapping as the JVM's `(int)`, `(short)`, `(byte)`.
 fn narrow(longs: Int64Array, to: &DataType) -> DfResult<ArrayRef> {
     Ok(match to {
@@ -407,8 +413,8 @@ fn parse_long(bytes: &[u8]) -> Option<i64> {
 }
 
 /// Spark's `StringUtils.isTrueString` / `isFalseString` of the trimmed, lower-cased string.
-fn parse_boolean(s: &str) -> Option<bool> {
-    match trim(s.as_bytes()).to_ascii_lowercase().as_slice() {
+fn parse_boolean(s: &[u8]) -> Option<bool> {
+    match trim(s).to_ascii_lowercase().as_slice() {
         b"t" | b"true" | b"y" | b"yes" | b"1" => Some(true),
         b"f" | b"false" | b"n" | b"no" | b"0" => Some(false),
         _ => None,

@@ -1,6 +1,7 @@
 //! Comparisons with Spark's ordering of floating point: NaN equals NaN and is larger than every
 //! other value, and -0.0 equals 0.0. Arrow's kernels order floats by IEEE total order (where
-//! -0.0 < 0.0 and a NaN's sign matters), so float operands are normalized first.
+//! -0.0 < 0.0 and a NaN's sign matters), so float operands are normalized first. Strings compare
+//! as their bytes (they may not be valid UTF-8), as Spark's `UTF8String.compareTo` does.
 
 use std::any::Any;
 use std::fmt;
@@ -14,9 +15,11 @@ use datafusion::common::{Result as DfResult, ScalarValue};
 use datafusion::logical_expr::ColumnarValue;
 use datafusion::physical_expr::PhysicalExpr;
 
+use super::kernel::Kernel;
 use super::type_of;
 use crate::error::{Result, ThermiteError};
 use crate::proto::binary::Op;
+use crate::spark_utf8;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum CompareOp {
@@ -105,8 +108,8 @@ impl PhysicalExpr for SparkComparison {
     }
 
     fn evaluate(&self, batch: &arrow::record_batch::RecordBatch) -> DfResult<ColumnarValue> {
-        let left = normalize_float(self.left.evaluate(batch)?)?;
-        let right = normalize_float(self.right.evaluate(batch)?)?;
+        let left = strings_as_bytes(normalize_float(self.left.evaluate(batch)?)?);
+        let right = strings_as_bytes(normalize_float(self.right.evaluate(batch)?)?);
         let both_scalar = matches!((&left, &right), (ColumnarValue::Scalar(_), ColumnarValue::Scalar(_)));
         let l = datum(&left)?;
         let r = datum(&right)?;
@@ -204,6 +207,29 @@ fn datum(value: &ColumnarValue) -> DfResult<Box<dyn Datum>> {
         ColumnarValue::Array(a) => Box::new(Arc::clone(a)),
         ColumnarValue::Scalar(s) => Box::new(s.to_scalar()?),
     })
+}
+
+/// Strings as binary values over the same bytes; other values unchanged.
+pub(super) fn strings_as_bytes(value: ColumnarValue) -> ColumnarValue {
+    match value {
+        ColumnarValue::Array(a) => ColumnarValue::Array(spark_utf8::as_binary(&a)),
+        ColumnarValue::Scalar(ScalarValue::Utf8(v)) => ColumnarValue::Scalar(ScalarValue::Binary(v.map(String::into_bytes))),
+        other => other,
+    }
+}
+
+/// [`strings_as_bytes`] as an expression, for consumers (IN lists) that take expressions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(super) struct StringBytes;
+
+impl Kernel for StringBytes {
+    fn data_type(&self, _args: &[DataType]) -> DfResult<DataType> {
+        Ok(DataType::Binary)
+    }
+
+    fn evaluate(&self, args: &[ArrayRef], _rows: usize, _result_type: &DataType) -> DfResult<ArrayRef> {
+        Ok(spark_utf8::as_binary(&args[0]))
+    }
 }
 
 /// Maps every NaN to the canonical NaN and -0.0 to 0.0, so total-order kernels agree with Spark.

@@ -4,14 +4,13 @@
 use std::hash::Hash;
 use std::sync::Arc;
 
-use arrow::array::{Array, ArrayRef, AsArray, Float64Array, Int32Array, StringArray};
-use arrow::compute::kernels::concat_elements::concat_elements_utf8;
+use arrow::array::{Array, ArrayRef, AsArray, Float64Array, Int32Array};
 use arrow::datatypes::{
     DataType, Decimal128Type, Float32Type, Float64Type, Int16Type, Int32Type, Int64Type, Int8Type, Schema,
 };
 use datafusion::common::{internal_err, Result as DfResult, ScalarValue};
-use datafusion::logical_expr::{ColumnarValue, ScalarUDF};
-use datafusion::physical_expr::{PhysicalExpr, ScalarFunctionExpr};
+use datafusion::logical_expr::ColumnarValue;
+use datafusion::physical_expr::PhysicalExpr;
 use datafusion::physical_expr::expressions::Literal;
 use datafusion_comet_spark_expr::{
     create_negate_expr, spark_ceil, spark_floor, spark_isnan, spark_make_decimal,
@@ -22,11 +21,9 @@ use datafusion_comet_spark_expr::hash_funcs::murmur3::{create_murmur3_hashes, sp
 use super::kernel::{Kernel, KernelExpr};
 use super::{fdlibm, math, strings, type_of};
 use crate::error::{Result, ThermiteError};
+use crate::spark_utf8;
 
 pub(super) fn build(name: &str, args: Vec<Arc<dyn PhysicalExpr>>, input: &Schema) -> Result<Arc<dyn PhysicalExpr>> {
-    let df = |udf: Arc<ScalarUDF>, args: Vec<Arc<dyn PhysicalExpr>>| -> Result<Arc<dyn PhysicalExpr>> {
-        Ok(Arc::new(ScalarFunctionExpr::try_new(udf, args, input)?))
-    };
     let arity = |n: usize| {
         if args.len() == n {
             Ok(())
@@ -34,27 +31,9 @@ pub(super) fn build(name: &str, args: Vec<Arc<dyn PhysicalExpr>>, input: &Schema
             Err(ThermiteError::plan(format!("{name} takes {n} arguments, not {}", args.len())))
         }
     };
-    use datafusion::functions::{string, unicode};
     match name {
-        "upper" => arity(1).and_then(|_| df(string::upper(), args)),
-        "lower" => arity(1).and_then(|_| df(string::lower(), args)),
-        // Characters (code points), as Spark counts them.
-        "length" => arity(1).and_then(|_| df(unicode::character_length(), args)),
-        "starts_with" => arity(2).and_then(|_| df(string::starts_with(), args)),
-        "ends_with" => arity(2).and_then(|_| df(string::ends_with(), args)),
-        "contains" => arity(2).and_then(|_| df(string::contains(), args)),
         // Legacy mode: integers wrap (-MIN is MIN).
         "negate" => arity(1).and_then(|_| Ok(create_negate_expr(Arc::clone(&args[0]), false)?)),
-        "substring" => {
-            arity(3)?;
-            for arg in &args[1..] {
-                if type_of(arg, input)? != DataType::Int32 {
-                    return Err(ThermiteError::plan("substring positions must be int"));
-                }
-            }
-            Ok(KernelExpr::new(Kind::Substring, args))
-        }
-        "concat" => Ok(KernelExpr::new(Kind::Concat, args)),
         // Spark's `hash` (Murmur3 x86_32, seed 42) and `xxhash64` (seed 42), bit-identical.
         "hash" => Ok(KernelExpr::new(Kind::Murmur3, args)),
         "xxhash64" => Ok(KernelExpr::new(Kind::XxHash64, args)),
@@ -113,10 +92,6 @@ pub(super) fn build(name: &str, args: Vec<Arc<dyn PhysicalExpr>>, input: &Schema
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum Kind {
-    /// Spark's `substring(str, pos, len)`: 1-based, 0 counts as 1, negative from the end.
-    Substring,
-    /// Spark's `concat` of strings: NULL if any argument is NULL.
-    Concat,
     Murmur3,
     XxHash64,
     /// NULL is not NaN: false.
@@ -234,8 +209,9 @@ fn murmur3(args: &[ArrayRef], rows: usize) -> DfResult<ArrayRef> {
                     }
                 }
             }
+            // Spark hashes a string's bytes, as a binary's.
             _ => {
-                create_murmur3_hashes(std::slice::from_ref(arg), &mut hashes)?;
+                create_murmur3_hashes(&[spark_utf8::as_binary(arg)], &mut hashes)?;
             }
         }
     }
@@ -265,7 +241,6 @@ const SPARK_HASH_SEED: i32 = 42;
 impl Kernel for Kind {
     fn data_type(&self, args: &[DataType]) -> DfResult<DataType> {
         Ok(match *self {
-            Kind::Substring | Kind::Concat => DataType::Utf8,
             Kind::Murmur3 => DataType::Int32,
             Kind::XxHash64 => DataType::Int64,
             Kind::IsNaN => DataType::Boolean,
@@ -289,7 +264,9 @@ impl Kernel for Kind {
         Ok(match *self {
             Kind::Murmur3 => murmur3(args, rows)?,
             Kind::XxHash64 => {
-                let mut values = values();
+                // Spark hashes a string's bytes, as a binary's.
+                let mut values: Vec<ColumnarValue> =
+                    args.iter().map(|a| ColumnarValue::Array(spark_utf8::as_binary(a))).collect();
                 values.push(ColumnarValue::Scalar(ScalarValue::Int64(Some(SPARK_HASH_SEED as i64))));
                 spark_xxhash64(&values)?.into_array(rows)?
             }
@@ -300,17 +277,6 @@ impl Kernel for Kind {
             Kind::Ceil => spark_ceil(&values(), result_type)?.into_array(rows)?,
             Kind::Abs => abs(&args[0])?,
             Kind::Math(op) => math(op, args),
-            Kind::Substring => Arc::new(substring(args[0].as_string::<i32>(), args[1].as_primitive(), args[2].as_primitive())),
-            Kind::Concat => match args.split_first() {
-                None => ScalarValue::Utf8(Some(String::new())).to_array_of_size(rows)?,
-                Some((first, rest)) => {
-                    let mut acc: StringArray = first.as_string::<i32>().clone();
-                    for next in rest {
-                        acc = concat_elements_utf8(&acc, next.as_string::<i32>())?;
-                    }
-                    Arc::new(acc)
-                }
-            },
         })
     }
 }
@@ -396,27 +362,6 @@ fn abs(values: &ArrayRef) -> DfResult<ArrayRef> {
     })
 }
 
-/// Spark's `UTF8String.substringSQL` over characters.
-fn substring(strings: &StringArray, positions: &Int32Array, lengths: &Int32Array) -> StringArray {
-    (0..strings.len())
-        .map(|i| {
-            if strings.is_null(i) || positions.is_null(i) || lengths.is_null(i) {
-                return None;
-            }
-            let s = strings.value(i);
-            let (pos, len) = (positions.value(i) as i64, lengths.value(i) as i64);
-            let chars = s.chars().count() as i64;
-            let start = if pos > 0 { pos - 1 } else if pos < 0 { chars + pos } else { 0 };
-            let end = (start + len).clamp(i32::MIN as i64, i32::MAX as i64).min(chars);
-            let start = start.max(0);
-            if start >= end {
-                return Some(String::new());
-            }
-            Some(s.chars().skip(start as usize).take((end - start) as usize).collect())
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
 
@@ -439,14 +384,4 @@ mod tests {
     }
 
     use super::*;
-
-    #[test]
-    fn substring_follows_spark() {
-        let s = StringArray::from(vec!["héllo"; 7]);
-        let pos = Int32Array::from(vec![1, 0, 2, -3, -10, 6, 2]);
-        let len = Int32Array::from(vec![2, 2, 100, 2, 8, 1, -1]);
-        let out = substring(&s, &pos, &len);
-        let got: Vec<&str> = (0..out.len()).map(|i| out.value(i)).collect();
-        assert_eq!(got, vec!["hé", "hé", "éllo", "ll", "hél", "", ""]);
-    }
 }

@@ -337,9 +337,11 @@ fn extreme(args: &[ArrayRef], greatest: bool) -> DfResult<ArrayRef> {
     let n = args.len();
     // comparators[c][b]: child c's row against child b's row.
     let mut comparators: Vec<Vec<DynComparator>> = Vec::with_capacity(n);
-    for c in args {
+    // Strings compare as their bytes, which need not be valid UTF-8.
+    let keys: Vec<ArrayRef> = args.iter().map(crate::spark_utf8::as_binary).collect();
+    for c in &keys {
         let mut row = Vec::with_capacity(n);
-        for b in args {
+        for b in &keys {
             row.push(match c.data_type() {
                 DataType::Float64 => float_comparator::<Float64Type>(c, b),
                 DataType::Float32 => float_comparator::<Float32Type>(c, b),

@@ -8,12 +8,13 @@ use std::sync::Arc;
 use arrow::array::{AsArray, RecordBatch};
 use arrow::compute::kernels::boolean::{and_kleene, or_kleene};
 use arrow::datatypes::{DataType, Schema};
-use datafusion::common::Result as DfResult;
+use datafusion::common::{Result as DfResult, ScalarValue};
 use datafusion::logical_expr::ColumnarValue;
-use datafusion::physical_expr::expressions::{in_list as df_in_list, IsNotNullExpr, IsNullExpr, NotExpr};
+use datafusion::physical_expr::expressions::{in_list as df_in_list, IsNotNullExpr, IsNullExpr, Literal, NotExpr};
 use datafusion::physical_expr::PhysicalExpr;
 
-use super::comparison::NormalizeFloat;
+use super::comparison::{NormalizeFloat, StringBytes};
+use super::kernel::KernelExpr;
 use super::type_of;
 use crate::error::{Result, ThermiteError};
 use crate::proto::binary::Op;
@@ -105,7 +106,8 @@ pub(super) fn unary(op: i32, child: Arc<dyn PhysicalExpr>) -> Result<Arc<dyn Phy
     })
 }
 
-/// `value IN (list)`. Float operands are normalized so NaN matches NaN and -0.0 matches 0.0.
+/// `value IN (list)`. Float operands are normalized so NaN matches NaN and -0.0 matches 0.0;
+/// strings are matched as bytes (string literals are valid UTF-8, the values need not be).
 pub(super) fn in_list(
     value: Arc<dyn PhysicalExpr>,
     list: Vec<Arc<dyn PhysicalExpr>>,
@@ -120,6 +122,18 @@ pub(super) fn in_list(
     }
     let (value, list) = if value_type.is_floating() {
         (NormalizeFloat::wrap(value), list.into_iter().map(NormalizeFloat::wrap).collect())
+    } else if value_type == DataType::Utf8 {
+        let list = list.into_iter().map(|item| {
+            let literal = match item.as_any().downcast_ref::<Literal>().map(Literal::value) {
+                Some(ScalarValue::Utf8(v)) => Some(v.clone()),
+                _ => None,
+            };
+            match literal {
+                Some(v) => Arc::new(Literal::new(ScalarValue::Binary(v.map(String::into_bytes)))) as Arc<dyn PhysicalExpr>,
+                None => KernelExpr::new(StringBytes, vec![item]),
+            }
+        });
+        (KernelExpr::new(StringBytes, vec![value]), list.collect())
     } else {
         (value, list)
     };
@@ -131,8 +145,6 @@ mod tests {
     use super::*;
     use crate::expr::test_util::{batch, col, eval};
     use arrow::array::{Array, ArrayRef, BooleanArray};
-    use datafusion::common::ScalarValue;
-    use datafusion::physical_expr::expressions::Literal;
 
     #[test]
     fn false_and_null_is_false_even_when_few_rows_are_true() {

@@ -9,6 +9,7 @@ pub mod jvm_input;
 pub mod null_aware_anti_join;
 pub mod operator_context;
 pub mod parquet_scan;
+pub mod parquet_strings;
 pub mod preloaded_footer;
 pub mod schema_adapter;
 

@@ -29,6 +29,7 @@ use parquet::file::metadata::ParquetMetaData;
 
 use super::legacy_calendar::CalendarSettings;
 use super::preloaded_footer::PreloadedFooter;
+use super::parquet_strings::strings_as_bytes;
 use super::schema_adapter::SparkSchemaAdapterFactory;
 use crate::error::{find_thermite_error, is_out_of_memory, ErrorKind, ThermiteError};
 use crate::metrics;
@@ -101,8 +102,9 @@ impl ScanOptions {
         options.global.schema_force_view_types = false;
         options.global.binary_as_string = false;
         options.global.coerce_int96 = Some("us".to_string());
+        // String columns read as their bytes, valid UTF-8 or not, as Spark reads them.
         let mut source = ParquetSource::new(options)
-            .with_parquet_file_reader_factory(Arc::new(PreloadedFooter::new(store, footer)));
+            .with_parquet_file_reader_factory(Arc::new(PreloadedFooter::new(store, strings_as_bytes(footer).map_err(DataFusionError::from)?)));
         if let Some(predicate) = self.pruning_predicate.as_ref().filter(|_| prune) {
             source = source.with_predicate(Arc::clone(predicate));
         }

@@ -9,6 +9,8 @@ use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use datafusion::common::{plan_err, Result};
 use datafusion::datasource::schema_adapter::{SchemaAdapter, SchemaAdapterFactory, SchemaMapper, SchemaMapping};
 
+use crate::spark_utf8;
+
 /// Whether a file column of type `file` can be read as Spark's `table` type: the same type, or a
 /// change of representation only (timestamp units, string/binary, wider decimal precision).
 /// Anything else is an error, as in Spark, rather than a conversion Spark would not make.
@@ -91,7 +93,9 @@ impl SchemaAdapter for SparkSchemaAdapter {
             Arc::clone(&self.projected_table_schema),
             field_mappings,
             Arc::new(|array: &ArrayRef, field: &Field| {
-                Ok(cast_with_options(array, field.data_type(), &CastOptions { safe: false, ..Default::default() })?)
+                // String columns come as their bytes (`parquet_strings`), never validated.
+                let array = spark_utf8::binary_as_strings(array, field.data_type());
+                Ok(cast_with_options(&array, field.data_type(), &CastOptions { safe: false, ..Default::default() })?)
             }),
         );
         Ok((Arc::new(mapping), projection))

@@ -1,16 +1,26 @@
 //! A shuffle block: one Arrow IPC stream (schema, batches, end), its buffers compressed by the
-//! IPC writer, so a block is readable by any Arrow implementation.
+//! IPC writer, so a block is readable by any Arrow implementation. Strings travel as binary
+//! columns: Spark's strings need not be valid UTF-8, and the reader validates only offsets then.
 
 use std::io::Cursor;
 
-use arrow::array::RecordBatch;
-use arrow::datatypes::SchemaRef;
+use std::sync::Arc;
+
+use arrow::array::{ArrayRef, RecordBatch};
+use arrow::datatypes::{Field, Schema, SchemaRef};
 use arrow::ipc::reader::StreamReader;
 use arrow::ipc::writer::{IpcWriteOptions, StreamWriter};
 use arrow::ipc::CompressionType;
-use datafusion::common::Result;
+use datafusion::common::{internal_err, Result};
 
 use crate::proto::shuffle_write::Codec;
+use crate::spark_utf8;
+
+/// `schema` with its string columns as binary ones.
+fn as_written(schema: &SchemaRef) -> SchemaRef {
+    let fields = schema.fields().iter().map(|f| f.as_ref().clone().with_data_type(spark_utf8::as_binary_type(f.data_type())));
+    Arc::new(Schema::new(fields.collect::<Vec<Field>>()))
+}
 
 pub fn encode(schema: &SchemaRef, batches: &[RecordBatch], codec: Codec) -> Result<Vec<u8>> {
     let compression = match codec {
@@ -19,25 +29,35 @@ pub fn encode(schema: &SchemaRef, batches: &[RecordBatch], codec: Codec) -> Resu
         Codec::None => None,
     };
     let options = IpcWriteOptions::default().try_with_compression(compression)?;
-    let mut writer = StreamWriter::try_new_with_options(Vec::new(), schema, options)?;
+    let written = as_written(schema);
+    let mut writer = StreamWriter::try_new_with_options(Vec::new(), &written, options)?;
     for batch in batches {
-        writer.write(batch)?;
+        let columns: Vec<ArrayRef> = batch.columns().iter().map(spark_utf8::as_binary).collect();
+        writer.write(&RecordBatch::try_new(Arc::clone(&written), columns)?)?;
     }
     writer.finish()?;
     Ok(writer.into_inner()?)
 }
 
-pub fn decode(block: &[u8]) -> Result<Vec<RecordBatch>> {
+/// The block's batches with `schema` (the exchange's names, types and nullability).
+pub fn decode(block: &[u8], schema: &SchemaRef) -> Result<Vec<RecordBatch>> {
     let reader = StreamReader::try_new(Cursor::new(block), None)?;
-    Ok(reader.collect::<std::result::Result<Vec<_>, _>>()?)
+    reader
+        .map(|batch| {
+            let batch = batch?;
+            if batch.num_columns() != schema.fields().len() {
+                return internal_err!("a shuffle block has {} columns, the exchange {}", batch.num_columns(), schema.fields().len());
+            }
+            let columns = batch.columns().iter().zip(schema.fields()).map(|(c, f)| spark_utf8::binary_as_strings(c, f.data_type()));
+            Ok(RecordBatch::try_new(Arc::clone(schema), columns.collect())?)
+        })
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
-
-    use arrow::array::{Int64Array, StringArray};
-    use arrow::datatypes::{DataType, Field, Schema};
+    use arrow::array::{BinaryArray, Int64Array, StringArray};
+    use arrow::datatypes::DataType;
 
     use super::*;
 
@@ -57,8 +77,18 @@ mod tests {
         .unwrap();
         for codec in [Codec::Lz4, Codec::Zstd, Codec::None] {
             let block = encode(&schema, &[batch.clone(), batch.slice(10, 5)], codec).unwrap();
-            let decoded = decode(&block).unwrap();
+            let decoded = decode(&block, &schema).unwrap();
             assert_eq!(decoded, vec![batch.clone(), batch.slice(10, 5)], "{codec:?}");
         }
+    }
+
+    #[test]
+    fn strings_that_are_not_utf8_round_trip() {
+        let schema = Arc::new(Schema::new(vec![Field::new("s", DataType::Utf8, true)]));
+        let bytes = BinaryArray::from(vec![Some(&b"\xFFa"[..]), None, Some(b"\xC3"), Some("é".as_bytes())]);
+        let batch = RecordBatch::try_new(Arc::clone(&schema), vec![Arc::new(spark_utf8::to_strings(bytes.clone()))]).unwrap();
+        let decoded = decode(&encode(&schema, &[batch], Codec::Lz4).unwrap(), &schema).unwrap();
+        assert_eq!(decoded[0].schema(), schema);
+        assert_eq!(spark_utf8::as_binary(decoded[0].column(0)).as_ref(), &bytes as &dyn arrow::array::Array);
     }
 }

@@ -47,12 +47,7 @@ fn decode_blocks(blocks: &RecordBatch, schema: &SchemaRef) -> Result<Vec<RecordB
     })?;
     let mut out = Vec::new();
     for i in 0..column.len() {
-        for batch in block::decode(column.value(i))? {
-            if batch.num_columns() != schema.fields().len() {
-                return internal_err!("a shuffle block has {} columns, the exchange {}", batch.num_columns(), schema.fields().len());
-            }
-            out.push(crate::operators::batch_of(schema, batch.columns().to_vec(), batch.num_rows())?);
-        }
+        out.extend(block::decode(column.value(i), schema)?);
     }
     Ok(out)
 }

@@ -47,8 +47,13 @@ object SparkTypes {
   }
 
   /** A Catalyst value (internal representation; null allowed) as a proto literal of `dt`. */
-  def literal(value: Any, dt: DataType): Either[String, proto.Literal] = toProto(dt).map { t =>
+  def literal(value: Any, dt: DataType): Either[String, proto.Literal] = toProto(dt).flatMap { t =>
     val b = proto.Literal.newBuilder().setType(t)
+    value match {
+      // A proto string holds text; native strings keep Spark's bytes, valid or not.
+      case s: UTF8String if !isValidUtf8(s) => return Left("a string literal that is not valid UTF-8")
+      case _ =>
+    }
     if (value != null) {
       dt match {
         case BooleanType => b.setBoolValue(value.asInstanceOf[Boolean])
@@ -66,6 +71,10 @@ object SparkTypes {
         case NullType =>
       }
     }
-    b.build()
+    Right(b.build())
   }
+
+  /** Whether `s` decodes and re-encodes to the same bytes (Java replaces invalid ones). */
+  private def isValidUtf8(s: UTF8String): Boolean =
+    java.util.Arrays.equals(s.toString.getBytes(java.nio.charset.StandardCharsets.UTF_8), s.getBytes)
 }

@@ -20,9 +20,10 @@ import org.apache.spark.sql.execution.{ShufflePartitionSpec, ShuffledRowRDD, Spa
 import org.apache.spark.sql.execution.exchange.{ShuffleExchangeExec, ShuffleExchangeLike, ShuffleOrigin}
 import org.apache.spark.sql.execution.metric.{SQLMetric, SQLMetrics, SQLShuffleReadMetricsReporter, SQLShuffleWriteMetricsReporter}
 import org.apache.spark.sql.internal.SQLConf
-import org.apache.spark.sql.types.{BinaryType, StructField, StructType}
+import org.apache.spark.sql.types.{BinaryType, StringType, StructField, StructType}
 import org.apache.spark.sql.vectorized.ColumnarBatch
 import org.apache.spark.thermite.SparkInternals
+import org.apache.spark.unsafe.types.UTF8String
 
 /**
  * Spark's `ShuffleExchangeExec` over a native input, shuffled natively. (In a Spark package: a
@@ -141,7 +142,12 @@ case class ThermiteShuffleExchangeExec(
     keys.foreach(b.addKeys)
     rangeBounds.foreach { bound =>
       val values = r.ordering.zipWithIndex.map { case (o, i) =>
-        ExprSerde.convert(Literal(bound.get(i, o.dataType), o.dataType), ctx).fold(e => throw new IllegalStateException(e), identity)
+        val literal = (bound.get(i, o.dataType), o.dataType) match {
+          // Strings travel as their bytes: a proto string holds text, Spark's need not be valid UTF-8.
+          case (v, StringType) => Literal(Option(v).map(_.asInstanceOf[UTF8String].getBytes).orNull, BinaryType)
+          case (v, t) => Literal(v, t)
+        }
+        ExprSerde.convert(literal, ctx).fold(e => throw new IllegalStateException(e), identity)
       }
       b.addBounds(proto.RangeBound.newBuilder().addAllValues(values.asJava))
     }
