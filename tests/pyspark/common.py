@@ -33,7 +33,9 @@ def session(master="local[2]", app="thermite", plugin=True, conf=None):
                .config("spark.driver.host", "127.0.0.1")
                .config("spark.driver.bindAddress", "127.0.0.1")
                .config("spark.ui.enabled", "false")
-               .config("spark.jars", plugin_jar()))
+               .config("spark.jars", plugin_jar())
+               # Tests only: native metrics that do not match the plan's nodes fail the query.
+               .config("spark.thermite.strictContracts", "true"))
     if plugin:
         builder = builder.config("spark.plugins", PLUGIN)
     for key, value in (conf or {}).items():

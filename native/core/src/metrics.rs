@@ -1,5 +1,6 @@
 //! Native metrics as Spark SQL metrics: one map per Spark node of the plan, in pre-order, keyed
-//! by the metric names the `Thermite*Exec` nodes declare.
+//! by the metric names the `Thermite*Exec` nodes declare, each named by its node so the JVM can
+//! check it lands where it belongs.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -7,6 +8,7 @@ use std::sync::Arc;
 use datafusion::physical_plan::metrics::MetricsSet;
 use datafusion::physical_plan::ExecutionPlan;
 
+use crate::operators::parquet_scan::OPERATOR_NAME;
 use crate::operators::{OperatorContextExec, ParquetScanExec};
 use crate::proto;
 
@@ -16,10 +18,10 @@ pub const NATIVE_TIME: &str = "nativeTimeNs";
 pub fn plan_metrics(root: &Arc<dyn ExecutionPlan>) -> proto::PlanMetrics {
     let mut operators = Vec::new();
     visit(root, &mut operators);
-    proto::PlanMetrics { operators: operators.into_iter().map(|values| proto::OperatorMetrics { values }).collect() }
+    proto::PlanMetrics { operators }
 }
 
-fn visit(plan: &Arc<dyn ExecutionPlan>, out: &mut Vec<HashMap<String, i64>>) {
+fn visit(plan: &Arc<dyn ExecutionPlan>, out: &mut Vec<proto::OperatorMetrics>) {
     if let Some(context) = plan.as_any().downcast_ref::<OperatorContextExec>() {
         // A Spark node may be several DataFusion operators: rows from the top one, time and
         // spills summed over all of them, down to the next Spark node.
@@ -28,12 +30,12 @@ fn visit(plan: &Arc<dyn ExecutionPlan>, out: &mut Vec<HashMap<String, i64>>) {
         let mut totals = HashMap::from([(OUTPUT_ROWS.to_string(), rows)]);
         let mut below = Vec::new();
         sum_until_boundary(inner, &mut totals, &mut below);
-        out.push(totals);
+        out.push(proto::OperatorMetrics { values: totals, operator: context.operator().to_string() });
         for child in below {
             visit(&child, out);
         }
     } else if let Some(scan) = plan.as_any().downcast_ref::<ParquetScanExec>() {
-        out.push(scan.spark_metrics());
+        out.push(proto::OperatorMetrics { values: scan.spark_metrics(), operator: OPERATOR_NAME.to_string() });
     } else {
         for child in plan.children() {
             visit(child, out);

@@ -16,6 +16,7 @@ use datafusion::physical_expr::PhysicalExpr;
 use super::kernel::{Kernel, KernelExpr};
 use super::zone::SessionZone;
 use super::{type_of, ExprContext};
+use crate::proto::scalar_function::Name;
 use crate::error::{Result, ThermiteError};
 use crate::types::SPARK_TIMESTAMP_TZ;
 
@@ -23,18 +24,18 @@ pub(super) const MICROS_PER_SECOND: i64 = 1_000_000;
 pub(super) const MICROS_PER_DAY: i64 = 86_400 * MICROS_PER_SECOND;
 
 /// Whether `name` is one of this module's functions.
-pub(super) fn handles(name: &str) -> bool {
+pub(super) fn handles(name: Name) -> bool {
     Kind::of(name).is_some()
 }
 
 pub(super) fn build(
-    name: &str,
+    name: Name,
     args: Vec<Arc<dyn PhysicalExpr>>,
     input: &Schema,
     ctx: &ExprContext,
 ) -> Result<Arc<dyn PhysicalExpr>> {
     let types = args.iter().map(|a| type_of(a, input)).collect::<Result<Vec<_>>>()?;
-    let kind = Kind::of(name).ok_or_else(|| ThermiteError::plan(format!("{name} is not a date/time function")))?;
+    let kind = Kind::of(name).ok_or_else(|| ThermiteError::plan(format!("{name:?} is not a date/time function")))?;
     let ok = match (kind, types.as_slice()) {
         (Kind::Field(f), [DataType::Timestamp(_, Some(_))]) => f.of_time(),
         (Kind::Field(f), [DataType::Date32]) => !f.of_time(),
@@ -49,7 +50,7 @@ pub(super) fn build(
         _ => false,
     };
     if !ok {
-        return Err(ThermiteError::plan(format!("{name} of {types:?} is not supported natively")));
+        return Err(ThermiteError::plan(format!("{name:?} of {types:?} is not supported natively")));
     }
     let zone = SessionZone::of(&ctx.session_time_zone)?;
     Ok(KernelExpr::new(DateTimeKernel { kind, zone }, args))
@@ -73,18 +74,18 @@ enum Field {
 }
 
 impl Field {
-    fn of(name: &str) -> Option<Field> {
+    fn of(name: Name) -> Option<Field> {
         Some(match name {
-            "year" => Field::Year,
-            "quarter" => Field::Quarter,
-            "month" => Field::Month,
-            "day_of_month" => Field::DayOfMonth,
-            "day_of_week" => Field::DayOfWeek,
-            "weekday" => Field::WeekDay,
-            "day_of_year" => Field::DayOfYear,
-            "hour" => Field::Hour,
-            "minute" => Field::Minute,
-            "second" => Field::Second,
+            Name::Year => Field::Year,
+            Name::Quarter => Field::Quarter,
+            Name::Month => Field::Month,
+            Name::DayOfMonth => Field::DayOfMonth,
+            Name::DayOfWeek => Field::DayOfWeek,
+            Name::Weekday => Field::WeekDay,
+            Name::DayOfYear => Field::DayOfYear,
+            Name::Hour => Field::Hour,
+            Name::Minute => Field::Minute,
+            Name::Second => Field::Second,
             _ => return None,
         })
     }
@@ -120,17 +121,17 @@ impl Field {
 }
 
 impl Kind {
-    fn of(name: &str) -> Option<Kind> {
+    fn of(name: Name) -> Option<Kind> {
         Some(match name {
-            "date_add" => Kind::DateAdd,
-            "date_sub" => Kind::DateSub,
-            "datediff" => Kind::DateDiff,
-            "add_months" => Kind::AddMonths,
-            "last_day" => Kind::LastDay,
-            "trunc_date" => Kind::TruncDate,
-            "trunc_timestamp" => Kind::TruncTimestamp,
-            "timestamp_add_micros" => Kind::TimestampAddMicros,
-            "timestamp_add_months" => Kind::TimestampAddMonths,
+            Name::DateAdd => Kind::DateAdd,
+            Name::DateSub => Kind::DateSub,
+            Name::Datediff => Kind::DateDiff,
+            Name::AddMonths => Kind::AddMonths,
+            Name::LastDay => Kind::LastDay,
+            Name::TruncDate => Kind::TruncDate,
+            Name::TruncTimestamp => Kind::TruncTimestamp,
+            Name::TimestampAddMicros => Kind::TimestampAddMicros,
+            Name::TimestampAddMonths => Kind::TimestampAddMonths,
             _ => Kind::Field(Field::of(name)?),
         })
     }

@@ -19,34 +19,42 @@ use datafusion_comet_spark_expr::{
 use datafusion_comet_spark_expr::hash_funcs::murmur3::{create_murmur3_hashes, spark_compatible_murmur3_hash};
 
 use super::kernel::{Kernel, KernelExpr};
-use super::{fdlibm, math, strings, type_of};
+use super::{datetime, fdlibm, math, strings, type_of, ExprContext};
 use crate::error::{Result, ThermiteError};
+use crate::proto::scalar_function::Name;
 use crate::spark_utf8;
 
-pub(super) fn build(name: &str, args: Vec<Arc<dyn PhysicalExpr>>, input: &Schema) -> Result<Arc<dyn PhysicalExpr>> {
+/// The function `name` of the JVM's plan over `args`; an error when its arguments are not what
+/// the native kernel takes.
+pub(super) fn build(
+    name: Name,
+    args: Vec<Arc<dyn PhysicalExpr>>,
+    input: &Schema,
+    ctx: &ExprContext,
+) -> Result<Arc<dyn PhysicalExpr>> {
     let arity = |n: usize| {
         if args.len() == n {
             Ok(())
         } else {
-            Err(ThermiteError::plan(format!("{name} takes {n} arguments, not {}", args.len())))
+            Err(ThermiteError::plan(format!("{name:?} takes {n} arguments, not {}", args.len())))
         }
     };
     match name {
         // Legacy mode: integers wrap (-MIN is MIN).
-        "negate" => arity(1).and_then(|_| Ok(create_negate_expr(Arc::clone(&args[0]), false)?)),
+        Name::Negate => arity(1).and_then(|_| Ok(create_negate_expr(Arc::clone(&args[0]), false)?)),
         // Spark's `hash` (Murmur3 x86_32, seed 42) and `xxhash64` (seed 42), bit-identical.
-        "hash" => Ok(KernelExpr::new(Kind::Murmur3, args)),
-        "xxhash64" => Ok(KernelExpr::new(Kind::XxHash64, args)),
-        "isnan" => arity(1).map(|_| KernelExpr::new(Kind::IsNaN, args)),
-        "floor" | "ceil" => {
+        Name::Hash => Ok(KernelExpr::new(Kind::Murmur3, args)),
+        Name::Xxhash64 => Ok(KernelExpr::new(Kind::XxHash64, args)),
+        Name::Isnan => arity(1).map(|_| KernelExpr::new(Kind::IsNaN, args)),
+        Name::Floor | Name::Ceil => {
             arity(1)?;
             match type_of(&args[0], input)? {
                 // Already integral: Spark returns the value as it is, in its own type.
                 DataType::Int64 | DataType::Decimal128(_, 0) => return Ok(Arc::clone(&args[0])),
                 DataType::Float64 | DataType::Decimal128(..) => {}
-                other => return Err(ThermiteError::plan(format!("{name} of {other}"))),
+                other => return Err(ThermiteError::plan(format!("{name:?} of {other}"))),
             }
-            let kind = if name == "floor" { Kind::Floor } else { Kind::Ceil };
+            let kind = if name == Name::Floor { Kind::Floor } else { Kind::Ceil };
             Ok(KernelExpr::new(kind, args))
         }
         name if MathOp::of(name).is_some() => {
@@ -54,12 +62,12 @@ pub(super) fn build(name: &str, args: Vec<Arc<dyn PhysicalExpr>>, input: &Schema
             arity(op.arity())?;
             for arg in &args {
                 if type_of(arg, input)? != DataType::Float64 {
-                    return Err(ThermiteError::plan(format!("{name} takes doubles")));
+                    return Err(ThermiteError::plan(format!("{name:?} takes doubles")));
                 }
             }
             Ok(KernelExpr::new(Kind::Math(op), args))
         }
-        "abs" => {
+        Name::Abs => {
             arity(1)?;
             let t = type_of(&args[0], input)?;
             if !(t.is_integer() || t.is_floating() || matches!(t, DataType::Decimal128(..))) {
@@ -68,14 +76,14 @@ pub(super) fn build(name: &str, args: Vec<Arc<dyn PhysicalExpr>>, input: &Schema
             Ok(KernelExpr::new(Kind::Abs, args))
         }
         // Spark's optimizer sums small decimals as their unscaled longs.
-        "unscaled_value" => {
+        Name::UnscaledValue => {
             arity(1)?;
             match type_of(&args[0], input)? {
                 DataType::Decimal128(p, _) if p <= 18 => Ok(KernelExpr::new(Kind::UnscaledValue, args)),
                 other => Err(ThermiteError::plan(format!("unscaled_value of {other}"))),
             }
         }
-        "make_decimal" => {
+        Name::MakeDecimal => {
             arity(3)?;
             let (precision, scale) = (literal_int(&args[1])?, literal_int(&args[2])?);
             let (precision, scale) = match (u8::try_from(precision), i8::try_from(scale)) {
@@ -86,9 +94,13 @@ pub(super) fn build(name: &str, args: Vec<Arc<dyn PhysicalExpr>>, input: &Schema
         }
         name if strings::handles(name) => strings::build(name, args, input),
         name if math::handles(name) => math::build(name, args, input),
-        other => Err(ThermiteError::plan(format!("function `{other}` is not supported natively"))),
+        name if datetime::handles(name) => datetime::build(name, args, input, ctx),
+        other => Err(ThermiteError::plan(format!("function {other:?} {NOT_IMPLEMENTED}"))),
     }
 }
+
+/// The error of a function the JVM names and native code lacks (a newer plugin, say).
+const NOT_IMPLEMENTED: &str = "has no native implementation";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum Kind {
@@ -149,30 +161,30 @@ enum MathOp {
 }
 
 impl MathOp {
-    fn of(name: &str) -> Option<MathOp> {
+    fn of(name: Name) -> Option<MathOp> {
         Some(match name {
-            "sqrt" => MathOp::Sqrt,
-            "exp" => MathOp::Exp,
-            "ln" => MathOp::Ln,
-            "log10" => MathOp::Log10,
-            "log2" => MathOp::Log2,
-            "log1p" => MathOp::Log1p,
-            "logarithm" => MathOp::Logarithm,
-            "cbrt" => MathOp::Cbrt,
-            "asinh" => MathOp::Asinh,
-            "acosh" => MathOp::Acosh,
-            "atanh" => MathOp::Atanh,
-            "expm1" => MathOp::Expm1,
-            "sinh" => MathOp::Sinh,
-            "cosh" => MathOp::Cosh,
-            "tanh" => MathOp::Tanh,
-            "asin" => MathOp::Asin,
-            "acos" => MathOp::Acos,
-            "atan" => MathOp::Atan,
-            "atan2" => MathOp::Atan2,
-            "hypot" => MathOp::Hypot,
-            "signum" => MathOp::Signum,
-            "pow" => MathOp::Pow,
+            Name::Sqrt => MathOp::Sqrt,
+            Name::Exp => MathOp::Exp,
+            Name::Ln => MathOp::Ln,
+            Name::Log10 => MathOp::Log10,
+            Name::Log2 => MathOp::Log2,
+            Name::Log1p => MathOp::Log1p,
+            Name::Logarithm => MathOp::Logarithm,
+            Name::Cbrt => MathOp::Cbrt,
+            Name::Asinh => MathOp::Asinh,
+            Name::Acosh => MathOp::Acosh,
+            Name::Atanh => MathOp::Atanh,
+            Name::Expm1 => MathOp::Expm1,
+            Name::Sinh => MathOp::Sinh,
+            Name::Cosh => MathOp::Cosh,
+            Name::Tanh => MathOp::Tanh,
+            Name::Asin => MathOp::Asin,
+            Name::Acos => MathOp::Acos,
+            Name::Atan => MathOp::Atan,
+            Name::Atan2 => MathOp::Atan2,
+            Name::Hypot => MathOp::Hypot,
+            Name::Signum => MathOp::Signum,
+            Name::Pow => MathOp::Pow,
             _ => return None,
         })
     }
@@ -364,6 +376,29 @@ fn abs(values: &ArrayRef) -> DfResult<ArrayRef> {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
+    /// Every function the JVM can name (the proto's list) has a native kernel: a missing one
+    /// fails here, not in a user's query.
+    #[test]
+    fn every_function_the_jvm_names_is_implemented() {
+        let ctx = ExprContext {
+            session_time_zone: crate::proto::TimeZone { kind: Some(crate::proto::time_zone::Kind::OffsetSeconds(0)) },
+            subqueries: Default::default(),
+        };
+        let mut named = 0;
+        for value in 1.. {
+            let Ok(name) = Name::try_from(value) else { break };
+            named += 1;
+            // No arguments: an arity or type error, never a missing implementation.
+            if let Err(e) = build(name, vec![], &Schema::empty(), &ctx) {
+                assert!(!e.to_string().contains(NOT_IMPLEMENTED), "{e}");
+            }
+        }
+        assert!(named > 70, "{named} functions");
+        let unnamed = build(Name::Unspecified, vec![], &Schema::empty(), &ctx).map(|_| ()).unwrap_err();
+        assert!(unnamed.to_string().contains(NOT_IMPLEMENTED));
+    }
 
     #[test]
     fn big_integer_bytes_are_javas() {
@@ -382,6 +417,4 @@ mod tests {
             assert_eq!(big_integer_bytes(v), bytes, "{v}");
         }
     }
-
-    use super::*;
 }

@@ -20,18 +20,19 @@ use datafusion::physical_expr::PhysicalExpr;
 
 use super::kernel::{Kernel, KernelExpr};
 use super::type_of;
+use crate::proto::scalar_function::Name;
 use crate::error::{Result, ThermiteError};
 
-pub(super) fn handles(name: &str) -> bool {
-    matches!(name, "round" | "bround" | "nanvl" | "greatest" | "least" | "div" | "pmod")
+pub(super) fn handles(name: Name) -> bool {
+    matches!(name, Name::Round | Name::Bround | Name::Nanvl | Name::Greatest | Name::Least | Name::Div | Name::Pmod)
 }
 
-pub(super) fn build(name: &str, args: Vec<Arc<dyn PhysicalExpr>>, input: &Schema) -> Result<Arc<dyn PhysicalExpr>> {
+pub(super) fn build(name: Name, args: Vec<Arc<dyn PhysicalExpr>>, input: &Schema) -> Result<Arc<dyn PhysicalExpr>> {
     let types = args.iter().map(|a| type_of(a, input)).collect::<Result<Vec<DataType>>>()?;
-    let unsupported = || ThermiteError::plan(format!("{name} of {types:?}"));
+    let unsupported = || ThermiteError::plan(format!("{name:?} of {types:?}"));
     let same_types = types.windows(2).all(|w| w[0] == w[1]);
     let (kind, args) = match name {
-        "round" | "bround" => {
+        Name::Round | Name::Bround => {
             let scale = match (args.len(), args.get(1).and_then(|a| a.as_any().downcast_ref::<Literal>())) {
                 (2, Some(l)) => match l.value() {
                     ScalarValue::Int32(Some(s)) => *s,
@@ -43,20 +44,20 @@ pub(super) fn build(name: &str, args: Vec<Arc<dyn PhysicalExpr>>, input: &Schema
             if !(t.is_integer() || t.is_floating() || matches!(t, DataType::Decimal128(..))) {
                 return Err(unsupported());
             }
-            let mode = if name == "round" { Rounding::HalfUp } else { Rounding::HalfEven };
+            let mode = if name == Name::Round { Rounding::HalfUp } else { Rounding::HalfEven };
             (Kind::Round { mode, scale }, vec![Arc::clone(&args[0])])
         }
-        "nanvl" if args.len() == 2 && same_types && types[0].is_floating() => (Kind::NaNvl, args),
-        "greatest" | "least" if !args.is_empty() && same_types && comparable(&types[0]) => {
-            (Kind::Extreme { greatest: name == "greatest" }, args)
+        Name::Nanvl if args.len() == 2 && same_types && types[0].is_floating() => (Kind::NaNvl, args),
+        Name::Greatest | Name::Least if !args.is_empty() && same_types && comparable(&types[0]) => {
+            (Kind::Extreme { greatest: name == Name::Greatest }, args)
         }
-        "div" if args.len() == 2 => match (&types[0], &types[1]) {
+        Name::Div if args.len() == 2 => match (&types[0], &types[1]) {
             (DataType::Int64, DataType::Int64) | (DataType::Decimal128(..), DataType::Decimal128(..)) => {
                 (Kind::Div, args)
             }
             _ => return Err(unsupported()),
         },
-        "pmod" if args.len() == 2 => match (&types[0], &types[1]) {
+        Name::Pmod if args.len() == 2 => match (&types[0], &types[1]) {
             (DataType::Decimal128(..), DataType::Decimal128(..)) => (Kind::Pmod, args),
             (l, r) if l == r && (l.is_integer() || l.is_floating()) => (Kind::Pmod, args),
             _ => return Err(unsupported()),

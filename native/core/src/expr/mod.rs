@@ -70,8 +70,7 @@ pub fn build_expr(expr: &proto::Expr, input: &Schema, ctx: &ExprContext) -> Resu
             conditional::case_when(whens, thens, otherwise, input)
         }
         Kind::Coalesce(c) => conditional::coalesce(build_all(&c.children, input, ctx)?, input),
-        Kind::Function(f) if datetime::handles(&f.name) => datetime::build(&f.name, build_all(&f.args, input, ctx)?, input, ctx),
-        Kind::Function(f) => functions::build(&f.name, build_all(&f.args, input, ctx)?, input),
+        Kind::Function(f) => functions::build(f.name(), build_all(&f.args, input, ctx)?, input, ctx),
         Kind::Cast(c) => {
             let child = build_expr(required(&c.child, "a cast operand")?, input, ctx)?;
             cast::spark_cast(child, required(&c.r#type, "a cast type")?, input, ctx)

@@ -15,28 +15,29 @@ use datafusion::physical_expr::PhysicalExpr;
 
 use super::kernel::{Kernel, KernelExpr};
 use super::type_of;
+use crate::proto::scalar_function::Name;
 use crate::error::{Result, ThermiteError};
 use crate::spark_utf8::{self, char_len, char_offset, chars, java_string, num_chars};
 
-pub(super) fn handles(name: &str) -> bool {
+pub(super) fn handles(name: Name) -> bool {
     matches!(
         name,
-        "upper" | "lower" | "length" | "starts_with" | "ends_with" | "contains" | "substring" | "concat"
-            | "like" | "concat_ws" | "trim" | "ltrim" | "rtrim" | "replace" | "lpad" | "rpad" | "instr" | "locate" | "reverse"
-            | "translate"
+        Name::Upper | Name::Lower | Name::Length | Name::StartsWith | Name::EndsWith | Name::Contains | Name::Substring | Name::Concat
+            | Name::Like | Name::ConcatWs | Name::Trim | Name::Ltrim | Name::Rtrim | Name::Replace | Name::Lpad | Name::Rpad | Name::Instr | Name::Locate | Name::Reverse
+            | Name::Translate
     )
 }
 
-pub(super) fn build(name: &str, args: Vec<Arc<dyn PhysicalExpr>>, input: &Schema) -> Result<Arc<dyn PhysicalExpr>> {
+pub(super) fn build(name: Name, args: Vec<Arc<dyn PhysicalExpr>>, input: &Schema) -> Result<Arc<dyn PhysicalExpr>> {
     let arity = |n: usize| {
         if args.len() == n {
             Ok(())
         } else {
-            Err(ThermiteError::plan(format!("{name} takes {n} arguments, not {}", args.len())))
+            Err(ThermiteError::plan(format!("{name:?} takes {n} arguments, not {}", args.len())))
         }
     };
     let kind = match name {
-        "like" => {
+        Name::Like => {
             arity(3)?;
             let escape = match string_literal(&args[2], name)? {
                 Some(e) if e.chars().count() == 1 => e.chars().next().unwrap_or_default(),
@@ -45,30 +46,30 @@ pub(super) fn build(name: &str, args: Vec<Arc<dyn PhysicalExpr>>, input: &Schema
             let pattern = string_literal(&args[1], name)?.map(|p| parse_like(&p, escape)).transpose()?;
             return finish(Kind::Like(pattern), vec![Arc::clone(&args[0])], input);
         }
-        "upper" => arity(1).map(|_| Kind::Upper)?,
-        "lower" => arity(1).map(|_| Kind::Lower)?,
-        "length" => arity(1).map(|_| Kind::Length)?,
-        "starts_with" => arity(2).map(|_| Kind::StartsWith)?,
-        "ends_with" => arity(2).map(|_| Kind::EndsWith)?,
-        "contains" => arity(2).map(|_| Kind::Contains)?,
-        "substring" => arity(3).map(|_| Kind::Substring)?,
-        "concat" => Kind::Concat,
-        "concat_ws" if !args.is_empty() => Kind::ConcatWs,
-        "trim" | "ltrim" | "rtrim" if args.len() == 1 || args.len() == 2 => {
+        Name::Upper => arity(1).map(|_| Kind::Upper)?,
+        Name::Lower => arity(1).map(|_| Kind::Lower)?,
+        Name::Length => arity(1).map(|_| Kind::Length)?,
+        Name::StartsWith => arity(2).map(|_| Kind::StartsWith)?,
+        Name::EndsWith => arity(2).map(|_| Kind::EndsWith)?,
+        Name::Contains => arity(2).map(|_| Kind::Contains)?,
+        Name::Substring => arity(3).map(|_| Kind::Substring)?,
+        Name::Concat => Kind::Concat,
+        Name::ConcatWs if !args.is_empty() => Kind::ConcatWs,
+        Name::Trim | Name::Ltrim | Name::Rtrim if args.len() == 1 || args.len() == 2 => {
             let side = match name {
-                "trim" => Side::Both,
-                "ltrim" => Side::Left,
+                Name::Trim => Side::Both,
+                Name::Ltrim => Side::Left,
                 _ => Side::Right,
             };
             Kind::Trim(side)
         }
-        "replace" => arity(3).map(|_| Kind::Replace)?,
-        "lpad" => arity(3).map(|_| Kind::Pad { left: true })?,
-        "rpad" => arity(3).map(|_| Kind::Pad { left: false })?,
-        "instr" => arity(2).map(|_| Kind::Instr)?,
-        "locate" => arity(3).map(|_| Kind::Locate)?,
-        "reverse" => arity(1).map(|_| Kind::Reverse)?,
-        "translate" => arity(3).map(|_| Kind::Translate)?,
+        Name::Replace => arity(3).map(|_| Kind::Replace)?,
+        Name::Lpad => arity(3).map(|_| Kind::Pad { left: true })?,
+        Name::Rpad => arity(3).map(|_| Kind::Pad { left: false })?,
+        Name::Instr => arity(2).map(|_| Kind::Instr)?,
+        Name::Locate => arity(3).map(|_| Kind::Locate)?,
+        Name::Reverse => arity(1).map(|_| Kind::Reverse)?,
+        Name::Translate => arity(3).map(|_| Kind::Translate)?,
         other => return Err(ThermiteError::plan(format!("{other} with {} arguments", args.len()))),
     };
     finish(kind, args, input)
@@ -87,10 +88,10 @@ fn finish(kind: Kind, args: Vec<Arc<dyn PhysicalExpr>>, input: &Schema) -> Resul
     Ok(KernelExpr::new(kind, args))
 }
 
-fn string_literal(arg: &Arc<dyn PhysicalExpr>, name: &str) -> Result<Option<String>> {
+fn string_literal(arg: &Arc<dyn PhysicalExpr>, name: Name) -> Result<Option<String>> {
     match arg.as_any().downcast_ref::<Literal>().map(|l| l.value()) {
         Some(ScalarValue::Utf8(v)) => Ok(v.clone()),
-        _ => Err(ThermiteError::plan(format!("{name} needs a string literal, not {arg}"))),
+        _ => Err(ThermiteError::plan(format!("{name:?} needs a string literal, not {arg}"))),
     }
 }
 

@@ -25,6 +25,11 @@ impl OperatorContextExec {
         &self.input
     }
 
+    /// The Spark node this operator runs, as the JVM names it (`nodeName`).
+    pub fn operator(&self) -> &str {
+        &self.operator
+    }
+
     pub fn wrap(operator: impl Into<String>, input: Arc<dyn ExecutionPlan>) -> Arc<dyn ExecutionPlan> {
         Arc::new(Self { operator: operator.into(), input })
     }

@@ -24,6 +24,8 @@ object TestSpark {
       .config("spark.sql.shuffle.partitions", "2")
       // Memory a task leaves reserved fails it, native memory included (see ThermiteMemoryConsumer).
       .config("spark.unsafe.exceptionOnMemoryLeak", "true")
+      // Native metrics that do not match the plan's nodes fail the test.
+      .config("spark.thermite.strictContracts", "true")
       // A zone with DST and a non-zero offset, so time zone mistakes show.
       .config("spark.sql.session.timeZone", "America/Los_Angeles")
     extra.foreach { case (k, v) => builder.config(k, v) }

@@ -8,8 +8,7 @@ import dev.thermite.proto
 import org.apache.arrow.c.{ArrowArray, ArrowArrayStream, ArrowSchema, Data}
 import org.apache.arrow.memory.{BufferAllocator, RootAllocator}
 
-import org.apache.spark.TaskContext
-import org.apache.spark.sql.execution.metric.SQLMetric
+import org.apache.spark.{SparkEnv, TaskContext}
 import org.apache.spark.sql.thermite.{JvmInputReader, ScanErrors}
 import org.apache.spark.sql.vectorized.{ArrowColumnVector, ColumnVector, ColumnarBatch}
 import org.apache.spark.thermite.SparkInternals
@@ -24,7 +23,7 @@ class NativeBatchIterator(
     plan: Array[Byte],
     taskInput: Array[Byte],
     context: TaskContext,
-    nodeMetrics: Seq[Map[String, SQLMetric]],
+    nodeMetrics: Seq[NodeMetrics],
     jvmInputs: Seq[JvmInputReader] = Nil)
     extends Iterator[ColumnarBatch] {
 
@@ -94,12 +93,13 @@ class NativeBatchIterator(
     }
   }
 
+  private def strictContracts: Boolean =
+    Option(SparkEnv.get).exists(_.conf.getBoolean(NodeMetrics.StrictContracts, false))
+
   /** Adds the native metrics of each node of the plan to its Spark SQL metrics. */
   private def reportMetrics(h: Long): Unit = {
-    val reported = proto.PlanMetrics.parseFrom(NativeLib.metrics(h)).getOperatorsList.asScala
-    reported.zip(nodeMetrics).foreach { case (values, metrics) =>
-      values.getValuesMap.asScala.foreach { case (name, value) => metrics.get(name).foreach(_ += value) }
-    }
+    val reported = proto.PlanMetrics.parseFrom(NativeLib.metrics(h)).getOperatorsList.asScala.toSeq
+    NodeMetrics.report(reported, nodeMetrics, strictContracts)
   }
 
   private def releaseCurrent(): Unit = {

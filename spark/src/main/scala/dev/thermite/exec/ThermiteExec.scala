@@ -50,6 +50,9 @@ trait ThermiteExec extends SparkPlan {
     "numOutputRows" -> SQLMetrics.createMetric(sparkContext, "number of output rows"),
     "nativeTimeNs" -> SQLMetrics.createNanoTimingMetric(sparkContext, "native time")) ++ extraMetrics
 
+  /** This node's metrics, by the name native code reports them under. */
+  def nodeMetrics: NodeMetrics = NodeMetrics(nodeName, metrics)
+
   /** This node and its inlined native descendants in pre-order, the order native metrics come in. */
   def nativeNodes: Seq[ThermiteExec] =
     this +: nativeInputOrder.collect { case n: ThermiteExec if !n.isInstanceOf[ThermiteBatchSource] => n }
@@ -76,7 +79,7 @@ trait ThermiteExec extends SparkPlan {
 
   override protected def doExecuteColumnar(): RDD[ColumnarBatch] = {
     val inputs = new NativeInputs
-    executeNative(nativeOperator(inputs), inputs, nativeNodes.map(_.metrics))
+    executeNative(nativeOperator(inputs), inputs, nativeNodes.map(_.nodeMetrics))
   }
 
   /**
@@ -86,7 +89,7 @@ trait ThermiteExec extends SparkPlan {
   protected def executeNative(
       root: proto.Operator,
       inputs: NativeInputs,
-      metrics: Seq[Map[String, SQLMetric]]): RDD[ColumnarBatch] = {
+      metrics: Seq[NodeMetrics]): RDD[ColumnarBatch] = {
     val batchSize = ThermiteConf.batchSize(session.sessionState.conf)
     val jvm = inputs.jvm.toSeq.map {
       case broadcast @ ThermiteBroadcastExchangeExec(_) =>
@@ -105,7 +108,7 @@ trait ThermiteExec extends SparkPlan {
       root: proto.Operator,
       rows: RDD[InternalRow],
       schema: StructType,
-      metrics: Seq[Map[String, SQLMetric]],
+      metrics: Seq[NodeMetrics],
       rowsPerBatch: Int = 0): RDD[ColumnarBatch] = {
     val batchSize = if (rowsPerBatch > 0) rowsPerBatch else ThermiteConf.batchSize(session.sessionState.conf)
     new ThermiteRDD(sparkContext, serializePlan(root), Nil, Seq(rowsInput(rows, schema, batchSize)), metrics)

@@ -5,7 +5,6 @@ import dev.thermite.proto
 import org.apache.spark.{OneToOneDependency, Partition, SparkContext, TaskContext}
 import org.apache.spark.broadcast.Broadcast
 import org.apache.spark.rdd.RDD
-import org.apache.spark.sql.execution.metric.SQLMetric
 import org.apache.spark.sql.execution.thermite.ThermiteBroadcastRelation
 import org.apache.spark.sql.thermite.{IpcBatchesReader, JvmInputReader}
 import org.apache.spark.sql.types.StructType
@@ -44,7 +43,7 @@ class ThermiteRDD(
     plan: Array[Byte],
     @transient private val scans: Seq[Seq[(proto.ScanInput, Seq[String])]],
     jvmInputs: Seq[JvmInput],
-    nodeMetrics: Seq[Map[String, SQLMetric]])
+    nodeMetrics: Seq[NodeMetrics])
     extends RDD[ColumnarBatch](sc, ThermiteRDD.partitioned(jvmInputs).map(input => new OneToOneDependency(input.rdd))) {
 
   private val partitioned = ThermiteRDD.partitioned(jvmInputs)

@@ -53,7 +53,7 @@ case class ThermiteTakeOrderedAndProjectExec(
       case _ => Nil
     }
     val schema = child.schema
-    val rows = executeNative(local, inputs, localMetrics +: childNodes.map(_.metrics)).mapPartitions { batches =>
+    val rows = executeNative(local, inputs, NodeMetrics(nodeName, localMetrics) +: childNodes.map(_.nodeMetrics)).mapPartitions { batches =>
       val toUnsafe = UnsafeProjection.create(schema)
       batches.flatMap(_.rowIterator().asScala.map(row => toUnsafe(row).copy(): InternalRow))
     }

@@ -1,7 +1,9 @@
 package dev.thermite.serde.expressions
 
 import dev.thermite.proto
-import dev.thermite.serde.{ExprContext, ExprConverter, ExprSerde, SessionZones}
+import dev.thermite.serde.{ExprContext, ExprConverter, SessionZones}
+
+import dev.thermite.serde.expressions.NativeFunction.{show, Fn}
 
 import org.apache.spark.sql.catalyst.expressions._
 import org.apache.spark.sql.catalyst.util.DateTimeUtils
@@ -18,34 +20,34 @@ import scala.util.{Left, Right}
  */
 object DateTime extends ExprConverter {
   override def convert(e: Expression, ctx: ExprContext): Either[String, proto.Expr] = e match {
-    case Year(c) => ofDate("year", c, ctx)
-    case Quarter(c) => ofDate("quarter", c, ctx)
-    case Month(c) => ofDate("month", c, ctx)
-    case DayOfMonth(c) => ofDate("day_of_month", c, ctx)
-    case DayOfWeek(c) => ofDate("day_of_week", c, ctx)
-    case WeekDay(c) => ofDate("weekday", c, ctx)
-    case DayOfYear(c) => ofDate("day_of_year", c, ctx)
-    case h: Hour => ofTimestamp("hour", h, h.child, ctx)
-    case m: Minute => ofTimestamp("minute", m, m.child, ctx)
-    case s: Second => ofTimestamp("second", s, s.child, ctx)
-    case DateAdd(start, days) => function("date_add", Seq(start, days), ctx)
-    case DateSub(start, days) => function("date_sub", Seq(start, days), ctx)
-    case DateDiff(end, start) => function("datediff", Seq(end, start), ctx)
-    case AddMonths(start, months) => function("add_months", Seq(start, months), ctx)
-    case LastDay(start) => function("last_day", Seq(start), ctx)
+    case Year(c) => ofDate(Fn.YEAR, c, ctx)
+    case Quarter(c) => ofDate(Fn.QUARTER, c, ctx)
+    case Month(c) => ofDate(Fn.MONTH, c, ctx)
+    case DayOfMonth(c) => ofDate(Fn.DAY_OF_MONTH, c, ctx)
+    case DayOfWeek(c) => ofDate(Fn.DAY_OF_WEEK, c, ctx)
+    case WeekDay(c) => ofDate(Fn.WEEKDAY, c, ctx)
+    case DayOfYear(c) => ofDate(Fn.DAY_OF_YEAR, c, ctx)
+    case h: Hour => ofTimestamp(Fn.HOUR, h, h.child, ctx)
+    case m: Minute => ofTimestamp(Fn.MINUTE, m, m.child, ctx)
+    case s: Second => ofTimestamp(Fn.SECOND, s, s.child, ctx)
+    case DateAdd(start, days) => function(Fn.DATE_ADD, Seq(start, days), ctx)
+    case DateSub(start, days) => function(Fn.DATE_SUB, Seq(start, days), ctx)
+    case DateDiff(end, start) => function(Fn.DATEDIFF, Seq(end, start), ctx)
+    case AddMonths(start, months) => function(Fn.ADD_MONTHS, Seq(start, months), ctx)
+    case LastDay(start) => function(Fn.LAST_DAY, Seq(start), ctx)
     case TruncDate(date, format) =>
       if (!format.foldable) Left("`trunc` with a format that is not a literal is not supported")
       else {
         val level = DateTimeUtils.parseTruncLevel(format.eval().asInstanceOf[UTF8String])
-        function("trunc_date", Seq(date, Literal(level)), ctx)
+        function(Fn.TRUNC_DATE, Seq(date, Literal(level)), ctx)
       }
     case DateAddYMInterval(date, interval) =>
-      literalInterval("date + interval", interval).flatMap(months => function("add_months", Seq(date, months), ctx))
+      literalInterval("date + interval", interval).flatMap(months => function(Fn.ADD_MONTHS, Seq(date, months), ctx))
     case t: TimestampAddYMInterval =>
       if (t.timestamp.dataType != TimestampType) Left(s"`timestamp + interval` of ${t.timestamp.dataType.catalogString}")
       else zoneProblem("timestamp + interval", t.timeZoneId).map(Left(_)).getOrElse(
         literalInterval("timestamp + interval", t.interval)
-          .flatMap(months => function("timestamp_add_months", Seq(t.timestamp, months), ctx)))
+          .flatMap(months => function(Fn.TIMESTAMP_ADD_MONTHS, Seq(t.timestamp, months), ctx)))
     case t: TimeAdd =>
       if (t.start.dataType != TimestampType) Left(s"`timestamp + interval` of ${t.start.dataType.catalogString}")
       else if (!t.interval.dataType.isInstanceOf[DayTimeIntervalType]) {
@@ -53,7 +55,7 @@ object DateTime extends ExprConverter {
       } else {
         zoneProblem("timestamp + interval", t.timeZoneId).map(Left(_)).getOrElse(
           literalInterval("timestamp + interval", t.interval)
-            .flatMap(micros => function("timestamp_add_micros", Seq(t.start, micros), ctx)))
+            .flatMap(micros => function(Fn.TIMESTAMP_ADD_MICROS, Seq(t.start, micros), ctx)))
       }
     case t: TruncTimestamp =>
       if (!t.format.foldable) Left("`date_trunc` with a format that is not a literal is not supported")
@@ -62,7 +64,7 @@ object DateTime extends ExprConverter {
       } else {
         val level = DateTimeUtils.parseTruncLevel(t.format.eval().asInstanceOf[UTF8String])
         zoneProblem("date_trunc", t.timeZoneId).map(Left(_))
-          .getOrElse(function("trunc_timestamp", Seq(t.timestamp, Literal(level)), ctx))
+          .getOrElse(function(Fn.TRUNC_TIMESTAMP, Seq(t.timestamp, Literal(level)), ctx))
       }
   }
 
@@ -85,19 +87,15 @@ object DateTime extends ExprConverter {
     else SessionZones.problem(session).map(why => s"`$name` in the session time zone $session: $why")
   }
 
-  private def ofDate(name: String, child: Expression, ctx: ExprContext): Either[String, proto.Expr] =
-    if (child.dataType != DateType) Left(s"`$name` of ${child.dataType.catalogString} is not supported")
+  private def ofDate(name: Fn, child: Expression, ctx: ExprContext): Either[String, proto.Expr] =
+    if (child.dataType != DateType) Left(s"`${show(name)}` of ${child.dataType.catalogString} is not supported")
     else function(name, Seq(child), ctx)
 
-  private def ofTimestamp(name: String, e: TimeZoneAwareExpression, child: Expression,
+  private def ofTimestamp(name: Fn, e: TimeZoneAwareExpression, child: Expression,
       ctx: ExprContext): Either[String, proto.Expr] =
-    if (child.dataType != TimestampType) Left(s"`$name` of ${child.dataType.catalogString} is not supported")
-    else zoneProblem(name, e.timeZoneId).map(Left(_)).getOrElse(function(name, Seq(child), ctx))
+    if (child.dataType != TimestampType) Left(s"`${show(name)}` of ${child.dataType.catalogString} is not supported")
+    else zoneProblem(show(name), e.timeZoneId).map(Left(_)).getOrElse(function(name, Seq(child), ctx))
 
-  private def function(name: String, args: Seq[Expression], ctx: ExprContext): Either[String, proto.Expr] =
-    ExprSerde.convertAll(args, ctx).map { converted =>
-      val f = proto.ScalarFunction.newBuilder().setName(name)
-      converted.foreach(f.addArgs)
-      proto.Expr.newBuilder().setFunction(f).build()
-    }
+  private def function(name: Fn, args: Seq[Expression], ctx: ExprContext): Either[String, proto.Expr] =
+    NativeFunction(name, args, ctx)
 }

@@ -5,6 +5,8 @@ import scala.util.Try
 import dev.thermite.proto
 import dev.thermite.serde.{ExprContext, ExprConverter, ExprSerde}
 
+import dev.thermite.serde.expressions.NativeFunction.{show, Fn}
+
 import org.apache.spark.sql.catalyst.expressions._
 import org.apache.spark.sql.catalyst.util.StringUtils
 import org.apache.spark.sql.types.{ArrayType, IntegerType, StringType}
@@ -22,17 +24,17 @@ object Strings extends ExprConverter {
     case Like(str, pattern, escape) => like(str, pattern, escape, ctx)
     // A NULL argument is typed array<string> by Spark's coercion; skipped like any NULL.
     case ConcatWs(sep +: rest) =>
-      strings("concat_ws", sep +: rest.filterNot { case Literal(null, ArrayType(StringType, _)) => true; case _ => false }, ctx)
-    case StringTrim(str, trimStr) => strings("trim", str +: trimStr.toSeq, ctx)
-    case StringTrimLeft(str, trimStr) => strings("ltrim", str +: trimStr.toSeq, ctx)
-    case StringTrimRight(str, trimStr) => strings("rtrim", str +: trimStr.toSeq, ctx)
-    case StringReplace(str, search, replacement) => strings("replace", Seq(str, search, replacement), ctx)
-    case StringLPad(str, len, pad) => withInt("lpad", Seq(str, len, pad), 1, ctx)
-    case StringRPad(str, len, pad) => withInt("rpad", Seq(str, len, pad), 1, ctx)
-    case StringInstr(str, sub) => strings("instr", Seq(str, sub), ctx)
-    case StringLocate(sub, str, start) => withInt("locate", Seq(sub, str, start), 2, ctx)
-    case Reverse(str) => strings("reverse", Seq(str), ctx)
-    case StringTranslate(str, from, to) => strings("translate", Seq(str, from, to), ctx)
+      strings(Fn.CONCAT_WS, sep +: rest.filterNot { case Literal(null, ArrayType(StringType, _)) => true; case _ => false }, ctx)
+    case StringTrim(str, trimStr) => strings(Fn.TRIM, str +: trimStr.toSeq, ctx)
+    case StringTrimLeft(str, trimStr) => strings(Fn.LTRIM, str +: trimStr.toSeq, ctx)
+    case StringTrimRight(str, trimStr) => strings(Fn.RTRIM, str +: trimStr.toSeq, ctx)
+    case StringReplace(str, search, replacement) => strings(Fn.REPLACE, Seq(str, search, replacement), ctx)
+    case StringLPad(str, len, pad) => withInt(Fn.LPAD, Seq(str, len, pad), 1, ctx)
+    case StringRPad(str, len, pad) => withInt(Fn.RPAD, Seq(str, len, pad), 1, ctx)
+    case StringInstr(str, sub) => strings(Fn.INSTR, Seq(str, sub), ctx)
+    case StringLocate(sub, str, start) => withInt(Fn.LOCATE, Seq(sub, str, start), 2, ctx)
+    case Reverse(str) => strings(Fn.REVERSE, Seq(str), ctx)
+    case StringTranslate(str, from, to) => strings(Fn.TRANSLATE, Seq(str, from, to), ctx)
     case _: RLike | _: RegExpReplace | _: RegExpExtract | _: RegExpExtractAll =>
       Left(s"`${e.prettyName}` stays in Spark: Java's regular expressions have no exact native equivalent")
     case _: InitCap =>
@@ -47,26 +49,34 @@ object Strings extends ExprConverter {
     case Literal(p, StringType) =>
       val valid = p == null || Try(StringUtils.escapeLikeRegex(p.toString, escape)).isSuccess
       if (!valid) Left(s"`like` with the invalid pattern '$p'")
-      else strings("like", Seq(str, pattern, Literal(UTF8String.fromString(escape.toString), StringType)), ctx)
+      else strings(Fn.LIKE, Seq(str, pattern, Literal(UTF8String.fromString(escape.toString), StringType)), ctx)
     case _ => Left("`like` with a pattern that is not a literal is not supported")
   }
 
   /** All arguments strings but the int at `intAt`. */
-  private def withInt(name: String, args: Seq[Expression], intAt: Int, ctx: ExprContext) =
-    if (args(intAt).dataType != IntegerType) Left(s"`$name` with a ${args(intAt).dataType.catalogString} length")
+  private def withInt(name: Fn, args: Seq[Expression], intAt: Int, ctx: ExprContext) =
+    if (args(intAt).dataType != IntegerType) Left(s"`${show(name)}` with a ${args(intAt).dataType.catalogString} length")
     else strings(name, args, ctx, intAt)
 
   private def strings(
-      name: String, args: Seq[Expression], ctx: ExprContext, intAt: Int = -1): Either[String, proto.Expr] =
+      name: Fn, args: Seq[Expression], ctx: ExprContext, intAt: Int = -1): Either[String, proto.Expr] =
     args.zipWithIndex.collectFirst { case (a, i) if i != intAt && a.dataType != StringType => a } match {
-      case Some(a) => Left(s"`$name` of ${a.dataType.catalogString} is not supported")
+      case Some(a) => Left(s"`${show(name)}` of ${a.dataType.catalogString} is not supported")
       case None => NativeFunction(name, args, ctx)
     }
 }
 
-/** A call of the native function table by name. */
+/**
+ * A call of the native function table. Functions are named by the proto's enum, which the native
+ * side implements in full (its tests check), so the two sides cannot disagree on a name.
+ */
 object NativeFunction {
-  def apply(name: String, args: Seq[Expression], ctx: ExprContext): Either[String, proto.Expr] =
+  type Fn = proto.ScalarFunction.Name
+
+  /** The function's name as a user reads it in a fallback reason. */
+  def show(name: Fn): String = name.name.toLowerCase(java.util.Locale.ROOT)
+
+  def apply(name: Fn, args: Seq[Expression], ctx: ExprContext): Either[String, proto.Expr] =
     ExprSerde.convertAll(args, ctx).map { converted =>
       val f = proto.ScalarFunction.newBuilder().setName(name)
       converted.foreach(f.addArgs)

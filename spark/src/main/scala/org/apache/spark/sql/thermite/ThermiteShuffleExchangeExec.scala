@@ -4,7 +4,7 @@ import scala.concurrent.Future
 
 import scala.collection.JavaConverters._
 
-import dev.thermite.exec.{NativeInputs, ThermiteBatchSource, ThermiteExec, ThermiteFilterExec, ThermiteProjectExec, ThermiteScanExec}
+import dev.thermite.exec.{NativeInputs, NodeMetrics, ThermiteBatchSource, ThermiteExec, ThermiteFilterExec, ThermiteProjectExec, ThermiteScanExec}
 import dev.thermite.proto
 import dev.thermite.rules.SortConverter
 import dev.thermite.serde.{ExprContext, ExprSerde, SparkTypes}
@@ -83,7 +83,7 @@ case class ThermiteShuffleExchangeExec(
       case _ => Nil
     }
     executeNative(proto.Operator.newBuilder().setShuffleWrite(write).build(), inputs,
-      writeNodeMetrics +: childNodes.map(_.metrics))
+      NodeMetrics(nodeName, writeNodeMetrics) +: childNodes.map(_.nodeMetrics))
   }
 
   /** How rows find their partition, set on the writer. */
@@ -221,7 +221,7 @@ case class ThermiteShuffleExchangeExec(
       proto.Operator.newBuilder().setShuffleRead(read).build(),
       fetched,
       ThermiteShuffleExchangeExec.BlockSchema,
-      Seq(Map("numOutputRows" -> metrics("numOutputRows"), "nativeTimeNs" -> metrics("nativeReadTimeNs"))),
+      Seq(NodeMetrics(nodeName, Map("numOutputRows" -> metrics("numOutputRows"), "nativeTimeNs" -> metrics("nativeReadTimeNs")))),
       rowsPerBatch = ThermiteShuffleExchangeExec.BlocksPerBatch)
   }
 

@@ -1,0 +1,45 @@
+package dev.thermite.exec
+
+import dev.thermite.proto
+
+import org.apache.spark.internal.Logging
+import org.apache.spark.sql.execution.metric.SQLMetric
+
+/** One Spark node's metrics, named as the node is, so native metrics can be checked against it. */
+case class NodeMetrics(node: String, metrics: Map[String, SQLMetric])
+
+/**
+ * Native metrics onto the nodes they belong to. Native code reports one entry per Spark node, in
+ * the order of the nodes, each naming its node and its metrics; an entry for another node, a
+ * missing entry or a metric the node does not declare is a broken contract between the two
+ * sides. It fails the task under `spark.thermite.strictContracts` (the test suites set it) and is
+ * logged otherwise, with no metric added: metrics never land on the wrong node.
+ */
+object NodeMetrics extends Logging {
+  val StrictContracts = "spark.thermite.strictContracts"
+
+  def report(reported: Seq[proto.OperatorMetrics], nodes: Seq[NodeMetrics], strict: Boolean): Unit =
+    mismatch(reported, nodes) match {
+      case None =>
+        reported.zip(nodes).foreach { case (entry, node) =>
+          entry.getValuesMap.forEach((name, value) => node.metrics(name) += value)
+        }
+      case Some(problem) =>
+        val message = s"Thermite: native metrics do not match the plan's nodes: $problem"
+        if (strict) throw new IllegalStateException(message)
+        logWarning(message)
+    }
+
+  private def mismatch(reported: Seq[proto.OperatorMetrics], nodes: Seq[NodeMetrics]): Option[String] = {
+    val names = reported.map(_.getOperator)
+    if (names != nodes.map(_.node)) {
+      Some(s"native reports [${names.mkString(", ")}], the plan has [${nodes.map(_.node).mkString(", ")}]")
+    } else {
+      reported.zip(nodes).collectFirst {
+        case (entry, node) if !entry.getValuesMap.keySet.stream.allMatch(node.metrics.contains(_)) =>
+          val unknown = entry.getValuesMap.keySet.toArray.filterNot(n => node.metrics.contains(n.toString))
+          s"${node.node} does not declare ${unknown.mkString(", ")}"
+      }
+    }
+  }
+}
