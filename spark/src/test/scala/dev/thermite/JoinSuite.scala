@@ -1,6 +1,7 @@
 package dev.thermite
 
 import dev.thermite.exec.ThermiteBroadcastHashJoinExec
+import dev.thermite.rules.JoinConverter
 import org.apache.spark.sql.DataFrame
 import org.apache.spark.sql.execution.adaptive.AQEShuffleReadExec
 import org.junit.Assert.assertTrue
@@ -30,10 +31,11 @@ class JoinSuite extends ThermiteTestBase {
   }
 
   /** The join of `jl l` and `r` (a table or subquery) on `on`, of every type, with `strategy`. */
-  private def everyType(strategy: (String, String), right: String, on: String): Unit = {
+  private def everyType(strategy: (String, String), right: String, on: String,
+      types: Seq[String] = outerTypes): Unit = {
     val (l, r) = tables
     val (hint, node) = strategy
-    for (t <- outerTypes) {
+    for (t <- types) {
       checkSql(s"SELECT /*+ $hint */ l.id, l.i, l.str, r.id, r.dec15, r.date FROM $l l $t JOIN $right r ON $on", Seq(node))
     }
     for (t <- semiTypes) {
@@ -59,9 +61,13 @@ class JoinSuite extends ThermiteTestBase {
   }
 
   @Test def extraCondition(): Unit = shuffled {
-    for (s <- Seq(HashBuildRight, SortMerge)) {
-      everyType(s, "jr", "l.i = r.i AND l.l > r.l AND (l.str IS NULL OR r.str < l.str)")
-    }
+    val on = "l.i = r.i AND l.l > r.l AND (l.str IS NULL OR r.str < l.str)"
+    everyType(HashBuildRight, "jr", on)
+    everyType(SortMerge, "jr", on, outerTypes.filterNot(_ == "FULL OUTER"))
+    val df = checkSql(s"SELECT /*+ SHUFFLE_MERGE(l) */ l.id, r.id FROM jl l FULL OUTER JOIN jr r ON $on", Nil)
+    val reasons = Thermite.fallbackReasons(df).collect { case ("SortMergeJoin", why) => why }
+    assertTrue(s"the merge join stays in Spark with its reason: $reasons",
+      reasons == Seq(JoinConverter.FullOuterMergeWithCondition))
   }
 
   // With AQE on, Spark drops a join with an empty side.
@@ -228,8 +234,10 @@ class JoinSuite extends ThermiteTestBase {
       val df = checkSql(s"SELECT id FROM $l WHERE initcap(str) NOT IN ($sub)", Nil)
       val broadcasts = planNodes(df).filter(_.nodeName == "BroadcastExchange")
       val plan = df.queryExecution.executedPlan.toString
-      // AQE drops the join of an empty subquery, and its broadcast with it.
-      if (sub == empty && spark.conf.get("spark.sql.adaptive.enabled") == "true") {
+      // AQE drops the join of a subquery that is empty or holds a NULL (NOT IN is then empty),
+      // and its broadcast with it.
+      val values = withConf(ThermiteConf.Enabled -> "false")(spark.sql(sub).collect())
+      if ((values.isEmpty || values.exists(_.isNullAt(0))) && spark.conf.get("spark.sql.adaptive.enabled") == "true") {
         assertTrue(plan, broadcasts.isEmpty && !nativeNodeNames(df).contains("ThermiteBroadcastExchangeExec"))
       } else {
         assertTrue(plan, broadcasts.nonEmpty &&

@@ -130,10 +130,15 @@ trait ThermiteTestBase {
     df
   }
 
-  /** Checks a SQL query. */
+  /** Checks a SQL query; a failure names the query and the settings it ran under. */
   def checkSql(sql: String, nativeNodes: Seq[String] = Seq("ThermiteScanExec"),
       tolerance: Tolerance = Tolerance.Exact): DataFrame =
-    checkNative(spark.sql(sql), nativeNodes, tolerance)
+    try checkNative(spark.sql(sql), nativeNodes, tolerance)
+    catch {
+      case e: AssertionError =>
+        val aqe = spark.conf.get("spark.sql.adaptive.enabled")
+        throw new AssertionError(s"$sql (AQE $aqe): ${e.getMessage}", e)
+    }
 
   /** The positions of the columns `tolerance` names; each must exist and be floating point. */
   private def tolerantColumns(schema: StructType, tolerance: Tolerance): Set[Int] =
