@@ -12,13 +12,14 @@ use arrow::datatypes::SchemaRef;
 use datafusion::common::{DataFusionError, Result};
 use datafusion::execution::memory_pool::MemoryConsumer;
 use datafusion::execution::{SendableRecordBatchStream, TaskContext};
+use datafusion::physical_expr::{EquivalenceProperties, LexOrdering};
 use datafusion::physical_plan::metrics::{Count, ExecutionPlanMetricsSet, MetricBuilder, MetricValue, MetricsSet};
 use datafusion::physical_plan::spill::get_record_batch_memory_size;
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::physical_plan::{DisplayAs, DisplayFormatType, ExecutionPlan, PlanProperties};
 use futures::{StreamExt, TryStreamExt};
 
-use crate::operators::task_stream_properties;
+use crate::operators::{ordered_task_stream_properties, task_stream_properties};
 
 /// Bytes per build row that DataFusion's hash table takes besides the rows: its map entries,
 /// chain links and matched-row bitmap, rounded up.
@@ -56,8 +57,18 @@ pub struct SlotExec {
 
 impl SlotExec {
     pub fn new(schema: SchemaRef) -> (Arc<Slot>, Arc<dyn ExecutionPlan>) {
+        Self::with_properties(task_stream_properties(schema))
+    }
+
+    /// A slot whose stream comes in `ordering`: a hash join keeps its probe side's order,
+    /// unmatched rows of an outer join included, only when that side declares one.
+    pub fn sorted(schema: SchemaRef, ordering: LexOrdering) -> (Arc<Slot>, Arc<dyn ExecutionPlan>) {
+        let equivalences = EquivalenceProperties::new_with_orderings(schema, [ordering]);
+        Self::with_properties(ordered_task_stream_properties(equivalences))
+    }
+
+    fn with_properties(properties: PlanProperties) -> (Arc<Slot>, Arc<dyn ExecutionPlan>) {
         let slot = Arc::new(Slot::default());
-        let properties = task_stream_properties(schema);
         (Arc::clone(&slot), Arc::new(Self { slot, properties }))
     }
 }

@@ -3,13 +3,16 @@
 //! `SortMergeJoinExec`, with Spark's output columns: left then right, whichever side builds.
 //! Spark's null-aware anti join has an operator of its own.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use arrow::compute::SortOptions;
 use arrow::datatypes::{DataType, Field, Schema};
 use datafusion::common::{JoinSide, JoinType, NullEquality};
+use datafusion::common::tree_node::{Transformed, TransformedResult, TreeNode};
 use datafusion::common::ScalarValue;
 use datafusion::physical_expr::expressions::{CastExpr, Column, Literal};
+use datafusion::physical_expr::utils::collect_columns;
 use datafusion::physical_expr::{LexOrdering, PhysicalExpr, PhysicalSortExpr};
 use datafusion::physical_plan::projection::ProjectionExec;
 use datafusion::physical_plan::joins::utils::{ColumnIndex, JoinFilter};
@@ -47,14 +50,19 @@ pub fn build(
     }
     let keys = Keys { left: left_keys, right: right_keys };
     match join.strategy() {
-        // DataFusion 49's merge join pairs up rows to filter a semi or anti join, many times
-        // slower than its hash join (TPC-H q21: 59 s against Spark's 10 s at SF1). The hash join
-        // keeps the left side's order, which is what Spark's merge join promises; the sorted
-        // inputs are merged only when the right side does not fit the budget.
-        Strategy::SortMerge
-            if join.condition.is_some() && matches!(join_type, JoinType::LeftSemi | JoinType::LeftAnti) =>
-        {
-            budgeted(join, false, join_type, left, right, keys, ctx, |left, right, keys| {
+        // DataFusion 49's merge join builds every pair of rows with equal keys, all their
+        // columns, before it filters them: many times slower than its hash join, which filters
+        // pairs of row indices (TPC-H q21's anti join: 59 s against Spark's 10 s at SF1; TPC-DS
+        // q72's inner join: 320 s against 76 s). The hash join keeps its probe side's order,
+        // so it probes with the side Spark's merge join streams, whose order Spark promises; the
+        // sorted inputs are merged only when the other side does not fit the budget.
+        Strategy::SortMerge if join.condition.is_some() => {
+            let build_left = join_type == JoinType::Right;
+            let probe_order = match build_left {
+                true => merge_ordering(&keys.right, &right_schema)?,
+                false => merge_ordering(&keys.left, &left_schema)?,
+            };
+            budgeted(join, build_left, Some(probe_order), join_type, left, right, keys, ctx, |left, right, keys| {
                 sort_merge(join, join_type, left, right, keys, ctx).map(Some)
             })
         }
@@ -62,7 +70,7 @@ pub fn build(
         Strategy::BroadcastHash => hash(join, join.build_left, join_type, left, right, keys, ctx),
         Strategy::Hash => {
             let mergeable = join.sort_merge_over_budget && keys.mergeable(&left_schema, &right_schema);
-            budgeted(join, join.build_left, join_type, left, right, keys, ctx, |left, right, keys| {
+            budgeted(join, join.build_left, None, join_type, left, right, keys, ctx, |left, right, keys| {
                 if !mergeable {
                     return Ok(None);
                 }
@@ -74,11 +82,13 @@ pub fn build(
 }
 
 /// A hash join building from the left side or the right one, within Spark's budget: over it,
-/// the alternative `merge` makes from the same inputs runs instead, if there is one.
+/// the alternative `merge` makes from the same inputs runs instead, if there is one. The probe
+/// side's order, where it has one to keep, is `probe_order`.
 #[allow(clippy::too_many_arguments)]
 fn budgeted(
     join: &proto::Join,
     build_left: bool,
+    probe_order: Option<LexOrdering>,
     join_type: JoinType,
     left: Arc<dyn ExecutionPlan>,
     right: Arc<dyn ExecutionPlan>,
@@ -87,8 +97,12 @@ fn budgeted(
     merge: impl FnOnce(Arc<dyn ExecutionPlan>, Arc<dyn ExecutionPlan>, Keys) -> Result<Option<Arc<dyn ExecutionPlan>>>,
 ) -> Result<Arc<dyn ExecutionPlan>> {
     // Both alternatives read the inputs through slots the chosen one takes at run time.
-    let (left_slot, left_leaf) = SlotExec::new(left.schema());
-    let (right_slot, right_leaf) = SlotExec::new(right.schema());
+    let slot = |input: &Arc<dyn ExecutionPlan>, probe: bool| match (&probe_order, probe) {
+        (Some(order), true) => SlotExec::sorted(input.schema(), order.clone()),
+        _ => SlotExec::new(input.schema()),
+    };
+    let (left_slot, left_leaf) = slot(&left, !build_left);
+    let (right_slot, right_leaf) = slot(&right, build_left);
     let merge = merge(Arc::clone(&left_leaf), Arc::clone(&right_leaf), keys.clone())?;
     let hash = hash(join, build_left, join_type, left_leaf, right_leaf, keys, ctx)?;
     let (build_slot, probe_slot) = if build_left { (left_slot, right_slot) } else { (right_slot, left_slot) };
@@ -113,15 +127,19 @@ impl Keys {
     }
 }
 
-/// `input` sorted as Spark sorts a merge join's sides: by the keys, ascending, nulls first.
+/// `input` sorted as Spark sorts a merge join's sides.
 fn sorted(input: Arc<dyn ExecutionPlan>, keys: &[Arc<dyn PhysicalExpr>]) -> Result<Arc<dyn ExecutionPlan>> {
-    let schema = input.schema();
+    let ordering = merge_ordering(keys, &input.schema())?;
+    Ok(Arc::new(SortExec::new(ordering, input)))
+}
+
+/// The order of a merge join's side: by the keys, ascending, nulls first.
+fn merge_ordering(keys: &[Arc<dyn PhysicalExpr>], schema: &Schema) -> Result<LexOrdering> {
     let ordering = keys
         .iter()
-        .map(|k| Ok(PhysicalSortExpr::new(comparable_key(Arc::clone(k), &schema)?, MERGE_ORDER)))
+        .map(|k| Ok(PhysicalSortExpr::new(comparable_key(Arc::clone(k), schema)?, MERGE_ORDER)))
         .collect::<Result<Vec<_>>>()?;
-    let ordering = LexOrdering::new(ordering).ok_or_else(|| ThermiteError::plan("a merge join without keys"))?;
-    Ok(Arc::new(SortExec::new(ordering, input)))
+    LexOrdering::new(ordering).ok_or_else(|| ThermiteError::plan("a merge join without keys"))
 }
 
 /// Spark sorts both sides ascending, nulls first, for its merge join.
@@ -273,20 +291,40 @@ fn join_filter(
         JoinSide::Left => JoinSide::Right,
         _ => JoinSide::Left,
     };
-    let fields = left
-        .fields()
-        .iter()
-        .chain(right.fields())
-        .enumerate()
-        .map(|(i, f)| Field::new(format!("col_{i}"), f.data_type().clone(), true))
-        .collect::<Vec<_>>();
+    let all: Vec<&Field> = left.fields().iter().chain(right.fields()).map(|f| f.as_ref()).collect();
+    let all_schema = Schema::new(all.iter().enumerate().map(|(i, f)| column_field(i, f)).collect::<Vec<_>>());
+    let expr = build_expr(condition, &all_schema, ctx)?;
+    // Only the columns the condition reads: the join gathers them for every pair of rows with
+    // equal keys, of which there may be many more than of rows it outputs.
+    let mut used: Vec<usize> = collect_columns(&expr).iter().map(Column::index).collect();
+    used.sort_unstable();
+    used.dedup();
+    let position: HashMap<usize, usize> = used.iter().enumerate().map(|(new, &old)| (old, new)).collect();
+    let expr = expr
+        .transform(|e| match e.as_any().downcast_ref::<Column>() {
+            Some(c) => {
+                let i = position[&c.index()];
+                Ok(Transformed::yes(Arc::new(Column::new(&format!("col_{i}"), i)) as Arc<dyn PhysicalExpr>))
+            }
+            None => Ok(Transformed::no(e)),
+        })
+        .data()?;
+    let fields = used.iter().enumerate().map(|(new, &old)| column_field(new, all[old])).collect::<Vec<_>>();
     let schema = Arc::new(Schema::new(fields));
-    let indices = (0..left.fields().len())
-        .map(|index| ColumnIndex { index, side: spark_left_side })
-        .chain((0..right.fields().len()).map(|index| ColumnIndex { index, side: spark_right_side }))
+    let left_width = left.fields().len();
+    let indices = used
+        .iter()
+        .map(|&i| match i.checked_sub(left_width) {
+            None => ColumnIndex { index: i, side: spark_left_side },
+            Some(index) => ColumnIndex { index, side: spark_right_side },
+        })
         .collect();
-    let expr = build_expr(condition, &schema, ctx)?;
     Ok(Some(JoinFilter::new(expr, indices, schema)))
+}
+
+/// The filter's `i`th column, of `field`'s type.
+fn column_field(i: usize, field: &Field) -> Field {
+    Field::new(format!("col_{i}"), field.data_type().clone(), true)
 }
 
 /// `input` widened to `width` columns with NULL ones. DataFusion 49's sort-merge join, when a

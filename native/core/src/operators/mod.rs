@@ -30,8 +30,13 @@ use datafusion::physical_plan::PlanProperties;
 /// The properties of an operator that streams one task's rows of `schema`: one partition, as a
 /// Spark task sees it.
 pub fn task_stream_properties(schema: SchemaRef) -> PlanProperties {
+    ordered_task_stream_properties(EquivalenceProperties::new(schema))
+}
+
+/// The same, with the orderings `equivalences` knows the rows to come in.
+pub fn ordered_task_stream_properties(equivalences: EquivalenceProperties) -> PlanProperties {
     PlanProperties::new(
-        EquivalenceProperties::new(schema),
+        equivalences,
         Partitioning::UnknownPartitioning(1),
         EmissionType::Incremental,
         Boundedness::Bounded,
