@@ -70,7 +70,7 @@ pub(super) fn build(name: Name, args: Vec<Arc<dyn PhysicalExpr>>, input: &Schema
         Name::Locate => arity(3).map(|_| Kind::Locate)?,
         Name::Reverse => arity(1).map(|_| Kind::Reverse)?,
         Name::Translate => arity(3).map(|_| Kind::Translate)?,
-        other => return Err(ThermiteError::plan(format!("{other} with {} arguments", args.len()))),
+        other => return Err(ThermiteError::plan(format!("{other:?} with {} arguments", args.len()))),
     };
     finish(kind, args, input)
 }

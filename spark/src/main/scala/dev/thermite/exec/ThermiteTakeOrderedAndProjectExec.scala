@@ -60,7 +60,7 @@ case class ThermiteTakeOrderedAndProjectExec(
     val gathered = RowGather.toSinglePartition(rows, child.output, writeMetrics, readMetrics)
     val last = new NativeInputs
     val root = takeOrdered(jvmInput(child, last), limit, offset, projection)
-    executeNativeOverRows(root, gathered, schema, Seq(metrics))
+    executeNativeOverRows(root, gathered, schema, Seq(nodeMetrics))
   }
 
   override protected def withNewChildInternal(newChild: SparkPlan): ThermiteTakeOrderedAndProjectExec =

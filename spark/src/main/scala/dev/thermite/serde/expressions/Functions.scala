@@ -3,7 +3,8 @@ package dev.thermite.serde.expressions
 import dev.thermite.proto
 import dev.thermite.serde.{ExprContext, ExprConverter}
 
-import dev.thermite.serde.expressions.NativeFunction.{show, Fn}
+import dev.thermite.proto.ScalarFunction.{Name => Fn}
+import dev.thermite.serde.expressions.NativeFunction.show
 
 import org.apache.spark.sql.catalyst.expressions._
 import org.apache.spark.sql.types.{DecimalType, IntegerType, StringType}

@@ -5,7 +5,8 @@ import scala.util.Try
 import dev.thermite.proto
 import dev.thermite.serde.{ExprContext, ExprConverter, ExprSerde}
 
-import dev.thermite.serde.expressions.NativeFunction.{show, Fn}
+import dev.thermite.proto.ScalarFunction.{Name => Fn}
+import dev.thermite.serde.expressions.NativeFunction.show
 
 import org.apache.spark.sql.catalyst.expressions._
 import org.apache.spark.sql.catalyst.util.StringUtils
@@ -71,8 +72,6 @@ object Strings extends ExprConverter {
  * side implements in full (its tests check), so the two sides cannot disagree on a name.
  */
 object NativeFunction {
-  type Fn = proto.ScalarFunction.Name
-
   /** The function's name as a user reads it in a fallback reason. */
   def show(name: Fn): String = name.name.toLowerCase(java.util.Locale.ROOT)
 
