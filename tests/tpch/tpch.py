@@ -83,17 +83,50 @@ def _sort_key(row):
     return tuple((v is None, str(type(v)), repr(v)) for v in row)
 
 
-def answer_difference(expected, actual, ordered):
+def _rows_differ(e, a):
+    return len(e) != len(a) or not all(_values_equal(x, y) for x, y in zip(e, a))
+
+
+def answer_difference(expected, actual, ordered, order_keys=None):
     """None when two answers (lists of tuples) are equal, else a description of the first
-    difference. Unordered answers are compared as multisets."""
+    difference. Unordered answers are compared as multisets. Ordered ones row by row, or, when
+    `order_keys` gives the positions of the ORDER BY columns, by those columns row by row and as
+    multisets within each run of rows that tie on them (a sort may put ties in any order)."""
     if len(expected) != len(actual):
         return f"{len(expected)} rows expected, {len(actual)} returned"
     if not ordered:
         expected, actual = sorted(expected, key=_sort_key), sorted(actual, key=_sort_key)
+    elif order_keys:
+        key = lambda row: tuple(row[k] for k in order_keys)
+        for i, (e, a) in enumerate(zip(expected, actual)):
+            if _rows_differ(key(e), key(a)):
+                return f"row {i} out of order: expected {e!r}, returned {a!r}"
+        start = 0
+        for end in range(1, len(expected) + 1):
+            if end == len(expected) or _rows_differ(key(expected[end]), key(expected[start])):
+                difference = answer_difference(expected[start:end], actual[start:end], False)
+                if difference:
+                    return f"rows {start}-{end - 1} (tied on the order): {difference}"
+                start = end
+        return None
     for i, (e, a) in enumerate(zip(expected, actual)):
-        if len(e) != len(a) or not all(_values_equal(x, y) for x, y in zip(e, a)):
+        if _rows_differ(e, a):
             return f"row {i}: expected {e!r}, returned {a!r}"
     return None
+
+
+def order_key_positions(df):
+    """The output positions of the columns the executed plan's result is sorted by, or None when
+    its order is not on output columns alone."""
+    plan = df._jdf.queryExecution().executedPlan()
+    output = [a.exprId().id() for a in _seq(plan.output())]
+    positions = []
+    for order in _seq(plan.outputOrdering()):
+        child = order.child()
+        if child.getClass().getSimpleName() != "AttributeReference" or child.exprId().id() not in output:
+            return None
+        positions.append(output.index(child.exprId().id()))
+    return positions or None
 
 
 def collect(df):

@@ -54,7 +54,7 @@ for name in QUERIES:
     problems = []
     if expected_df.schema != df.schema:
         problems.append(f"schema {df.schema.simpleString()} differs from Spark's {expected_df.schema.simpleString()}")
-    difference = tpch.answer_difference(expected, actual, tpch.is_ordered(sql))
+    difference = tpch.answer_difference(expected, actual, tpch.is_ordered(sql), tpch.order_key_positions(expected_df))
     if difference:
         problems.append(f"answers differ: {difference}")
     in_spark = tpch.spark_operators(tpch.executed_plan(df))
