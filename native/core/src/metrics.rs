@@ -53,13 +53,16 @@ fn sum_until_boundary(
     boundaries: &mut Vec<Arc<dyn ExecutionPlan>>,
 ) {
     let metrics = plan.metrics().unwrap_or_default();
-    // DataFusion's built-in metrics have accessors; `sum_by_name` sees only named ones.
+    // DataFusion's built-in metrics have accessors; `sum_by_name` sees only named ones. Only
+    // those an operator keeps are reported: a node declares spill metrics only if it may spill.
     for (spark, value) in [
         (NATIVE_TIME, metrics.elapsed_compute()),
         ("spilledBytes", metrics.spilled_bytes()),
         ("spillCount", metrics.spill_count()),
     ] {
-        *totals.entry(spark.to_string()).or_default() += value.unwrap_or(0) as i64;
+        if let Some(value) = value {
+            *totals.entry(spark.to_string()).or_default() += value as i64;
+        }
     }
     for child in plan.children() {
         if is_boundary(child) {
