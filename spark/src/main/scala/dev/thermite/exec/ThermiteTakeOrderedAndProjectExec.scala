@@ -46,14 +46,16 @@ case class ThermiteTakeOrderedAndProjectExec(
     val inputs = new NativeInputs
     // Spark's limit counts the rows the offset skips.
     val local = takeOrdered(nativeChild(child, inputs), limit, 0, Nil)
-    // The per-partition phase's rows are not this node's output: it adds only its time.
+    // The per-partition phase's rows are not this node's output: it adds only its time (and
+    // leaves out its spill metrics, which the top-k it runs keeps at zero).
     val localMetrics = metrics.filter { case (name, _) => name == "nativeTimeNs" }
     val childNodes = child match {
       case n: ThermiteExec => n.nativeNodes
       case _ => Nil
     }
     val schema = child.schema
-    val rows = executeNative(local, inputs, NodeMetrics(nodeName, localMetrics) +: childNodes.map(_.nodeMetrics)).mapPartitions { batches =>
+    val rows = executeNative(local, inputs,
+      NodeMetrics(nodeName, localMetrics, ignored = Set("numOutputRows", "spilledBytes", "spillCount")) +: childNodes.map(_.nodeMetrics)).mapPartitions { batches =>
       val toUnsafe = UnsafeProjection.create(schema)
       batches.flatMap(_.rowIterator().asScala.map(row => toUnsafe(row).copy(): InternalRow))
     }

@@ -83,7 +83,8 @@ case class ThermiteShuffleExchangeExec(
       case _ => Nil
     }
     executeNative(proto.Operator.newBuilder().setShuffleWrite(write).build(), inputs,
-      NodeMetrics(nodeName, writeNodeMetrics) +: childNodes.map(_.nodeMetrics))
+      // The writer's output rows are blocks; the exchange counts rows on the read side.
+      NodeMetrics(nodeName, writeNodeMetrics, ignored = Set("numOutputRows")) +: childNodes.map(_.nodeMetrics))
   }
 
   /** How rows find their partition, set on the writer. */
