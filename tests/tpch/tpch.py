@@ -119,6 +119,8 @@ def order_key_positions(df):
     """The output positions of the columns the executed plan's result is sorted by, or None when
     its order is not on output columns alone."""
     plan = df._jdf.queryExecution().executedPlan()
+    if plan.nodeName() == "AdaptiveSparkPlan":
+        plan = plan.executedPlan()
     output = [a.exprId().id() for a in _seq(plan.output())]
     positions = []
     for order in _seq(plan.outputOrdering()):
