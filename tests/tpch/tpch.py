@@ -3,6 +3,7 @@ comparison and the walk of an executed plan that finds operators left in Spark."
 
 import math
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -87,11 +88,12 @@ def _rows_differ(e, a):
     return len(e) != len(a) or not all(_values_equal(x, y) for x, y in zip(e, a))
 
 
-def answer_difference(expected, actual, ordered, order_keys=None):
+def answer_difference(expected, actual, ordered, order_keys=None, cut=False):
     """None when two answers (lists of tuples) are equal, else a description of the first
     difference. Unordered answers are compared as multisets. Ordered ones row by row, or, when
     `order_keys` gives the positions of the ORDER BY columns, by those columns row by row and as
-    multisets within each run of rows that tie on them (a sort may put ties in any order)."""
+    multisets within each run of rows that tie on them (a sort may put ties in any order). `cut`:
+    a LIMIT ended the answer, so its last run of ties may hold any of the tied rows."""
     if len(expected) != len(actual):
         return f"{len(expected)} rows expected, {len(actual)} returned"
     if not ordered:
@@ -104,6 +106,8 @@ def answer_difference(expected, actual, ordered, order_keys=None):
         start = 0
         for end in range(1, len(expected) + 1):
             if end == len(expected) or _rows_differ(key(expected[end]), key(expected[start])):
+                if cut and end == len(expected):
+                    break
                 difference = answer_difference(expected[start:end], actual[start:end], False)
                 if difference:
                     return f"rows {start}-{end - 1} (tied on the order): {difference}"
@@ -113,6 +117,13 @@ def answer_difference(expected, actual, ordered, order_keys=None):
         if _rows_differ(e, a):
             return f"row {i}: expected {e!r}, returned {a!r}"
     return None
+
+
+def cut_by_limit(sql, rows):
+    """Whether the query's outermost LIMIT ended its answer of `rows` rows."""
+    body = " ".join("\n".join(line.split("--")[0] for line in sql.splitlines()).lower().split())
+    match = re.search(r"limit (\d+)\s*;?\s*$", body)
+    return bool(match) and rows == int(match.group(1))
 
 
 def order_key_positions(df):
