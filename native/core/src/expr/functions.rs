@@ -32,13 +32,7 @@ pub(super) fn build(
     input: &Schema,
     ctx: &ExprContext,
 ) -> Result<Arc<dyn PhysicalExpr>> {
-    let arity = |n: usize| {
-        if args.len() == n {
-            Ok(())
-        } else {
-            Err(ThermiteError::plan(format!("{name:?} takes {n} arguments, not {}", args.len())))
-        }
-    };
+    let arity = |n: usize| expect_args(name, &args, n);
     match name {
         // Legacy mode: integers wrap (-MIN is MIN).
         Name::Negate => arity(1).and_then(|_| Ok(create_negate_expr(Arc::clone(&args[0]), false)?)),
@@ -96,6 +90,15 @@ pub(super) fn build(
         name if math::handles(name) => math::build(name, args, input),
         name if datetime::handles(name) => datetime::build(name, args, input, ctx),
         other => Err(ThermiteError::plan(format!("function {other:?} {NOT_IMPLEMENTED}"))),
+    }
+}
+
+/// Ok when `name` got `n` arguments, else a planning error saying so.
+pub(super) fn expect_args(name: Name, args: &[Arc<dyn PhysicalExpr>], n: usize) -> Result<()> {
+    if args.len() == n {
+        Ok(())
+    } else {
+        Err(ThermiteError::plan(format!("{name:?} takes {n} arguments, not {}", args.len())))
     }
 }
 

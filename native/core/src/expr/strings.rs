@@ -29,13 +29,7 @@ pub(super) fn handles(name: Name) -> bool {
 }
 
 pub(super) fn build(name: Name, args: Vec<Arc<dyn PhysicalExpr>>, input: &Schema) -> Result<Arc<dyn PhysicalExpr>> {
-    let arity = |n: usize| {
-        if args.len() == n {
-            Ok(())
-        } else {
-            Err(ThermiteError::plan(format!("{name:?} takes {n} arguments, not {}", args.len())))
-        }
-    };
+    let arity = |n: usize| super::functions::expect_args(name, &args, n);
     let kind = match name {
         Name::Like => {
             arity(3)?;

@@ -31,24 +31,24 @@ object DateTime extends ExprConverter {
     case h: Hour => ofTimestamp(Fn.HOUR, h, h.child, ctx)
     case m: Minute => ofTimestamp(Fn.MINUTE, m, m.child, ctx)
     case s: Second => ofTimestamp(Fn.SECOND, s, s.child, ctx)
-    case DateAdd(start, days) => function(Fn.DATE_ADD, Seq(start, days), ctx)
-    case DateSub(start, days) => function(Fn.DATE_SUB, Seq(start, days), ctx)
-    case DateDiff(end, start) => function(Fn.DATEDIFF, Seq(end, start), ctx)
-    case AddMonths(start, months) => function(Fn.ADD_MONTHS, Seq(start, months), ctx)
-    case LastDay(start) => function(Fn.LAST_DAY, Seq(start), ctx)
+    case DateAdd(start, days) => NativeFunction(Fn.DATE_ADD, Seq(start, days), ctx)
+    case DateSub(start, days) => NativeFunction(Fn.DATE_SUB, Seq(start, days), ctx)
+    case DateDiff(end, start) => NativeFunction(Fn.DATEDIFF, Seq(end, start), ctx)
+    case AddMonths(start, months) => NativeFunction(Fn.ADD_MONTHS, Seq(start, months), ctx)
+    case LastDay(start) => NativeFunction(Fn.LAST_DAY, Seq(start), ctx)
     case TruncDate(date, format) =>
       if (!format.foldable) Left("`trunc` with a format that is not a literal is not supported")
       else {
         val level = DateTimeUtils.parseTruncLevel(format.eval().asInstanceOf[UTF8String])
-        function(Fn.TRUNC_DATE, Seq(date, Literal(level)), ctx)
+        NativeFunction(Fn.TRUNC_DATE, Seq(date, Literal(level)), ctx)
       }
     case DateAddYMInterval(date, interval) =>
-      literalInterval("date + interval", interval).flatMap(months => function(Fn.ADD_MONTHS, Seq(date, months), ctx))
+      literalInterval("date + interval", interval).flatMap(months => NativeFunction(Fn.ADD_MONTHS, Seq(date, months), ctx))
     case t: TimestampAddYMInterval =>
       if (t.timestamp.dataType != TimestampType) Left(s"`timestamp + interval` of ${t.timestamp.dataType.catalogString}")
       else zoneProblem("timestamp + interval", t.timeZoneId).map(Left(_)).getOrElse(
         literalInterval("timestamp + interval", t.interval)
-          .flatMap(months => function(Fn.TIMESTAMP_ADD_MONTHS, Seq(t.timestamp, months), ctx)))
+          .flatMap(months => NativeFunction(Fn.TIMESTAMP_ADD_MONTHS, Seq(t.timestamp, months), ctx)))
     case t: TimeAdd =>
       if (t.start.dataType != TimestampType) Left(s"`timestamp + interval` of ${t.start.dataType.catalogString}")
       else if (!t.interval.dataType.isInstanceOf[DayTimeIntervalType]) {
@@ -56,7 +56,7 @@ object DateTime extends ExprConverter {
       } else {
         zoneProblem("timestamp + interval", t.timeZoneId).map(Left(_)).getOrElse(
           literalInterval("timestamp + interval", t.interval)
-            .flatMap(micros => function(Fn.TIMESTAMP_ADD_MICROS, Seq(t.start, micros), ctx)))
+            .flatMap(micros => NativeFunction(Fn.TIMESTAMP_ADD_MICROS, Seq(t.start, micros), ctx)))
       }
     case t: TruncTimestamp =>
       if (!t.format.foldable) Left("`date_trunc` with a format that is not a literal is not supported")
@@ -65,7 +65,7 @@ object DateTime extends ExprConverter {
       } else {
         val level = DateTimeUtils.parseTruncLevel(t.format.eval().asInstanceOf[UTF8String])
         zoneProblem("date_trunc", t.timeZoneId).map(Left(_))
-          .getOrElse(function(Fn.TRUNC_TIMESTAMP, Seq(t.timestamp, Literal(level)), ctx))
+          .getOrElse(NativeFunction(Fn.TRUNC_TIMESTAMP, Seq(t.timestamp, Literal(level)), ctx))
       }
   }
 
@@ -90,13 +90,11 @@ object DateTime extends ExprConverter {
 
   private def ofDate(name: Fn, child: Expression, ctx: ExprContext): Either[String, proto.Expr] =
     if (child.dataType != DateType) Left(s"`${show(name)}` of ${child.dataType.catalogString} is not supported")
-    else function(name, Seq(child), ctx)
+    else NativeFunction(name, Seq(child), ctx)
 
   private def ofTimestamp(name: Fn, e: TimeZoneAwareExpression, child: Expression,
       ctx: ExprContext): Either[String, proto.Expr] =
     if (child.dataType != TimestampType) Left(s"`${show(name)}` of ${child.dataType.catalogString} is not supported")
-    else zoneProblem(show(name), e.timeZoneId).map(Left(_)).getOrElse(function(name, Seq(child), ctx))
+    else zoneProblem(show(name), e.timeZoneId).map(Left(_)).getOrElse(NativeFunction(name, Seq(child), ctx))
 
-  private def function(name: Fn, args: Seq[Expression], ctx: ExprContext): Either[String, proto.Expr] =
-    NativeFunction(name, args, ctx)
 }
