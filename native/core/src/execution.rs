@@ -15,6 +15,7 @@ use datafusion::execution::{SendableRecordBatchStream, TaskContext};
 use datafusion::physical_plan::ExecutionPlan;
 use datafusion::prelude::SessionConfig;
 use futures::StreamExt;
+use object_store::ObjectStore;
 use prost::Message;
 use tokio::runtime::Runtime;
 
@@ -27,6 +28,17 @@ use crate::proto;
 use crate::types::{required, to_scalar};
 
 const DEFAULT_BATCH_SIZE: usize = 8192;
+
+/// What Spark lends a task's native plan; the default (nothing) is for tests outside Spark.
+#[derive(Default)]
+pub struct SparkServices {
+    /// Where operators reserve memory (Spark's, through the JVM); `None`: unbounded.
+    pub memory_pool: Option<Arc<dyn MemoryPool>>,
+    /// Spark's calendar functions, for files in the Julian calendar.
+    pub calendar: Option<Arc<dyn SparkCalendar>>,
+    /// Per scan input, the task's Hadoop file system where that scan reads through one.
+    pub file_systems: Vec<Option<Arc<dyn ObjectStore>>>,
+}
 
 /// Memory a sort keeps back for merging its in-memory runs when it has to spill. DataFusion's
 /// 10 MiB default is too little once those runs fill a Spark-sized budget (tens of MiB per task):
@@ -89,16 +101,14 @@ pub struct TaskExecution {
 
 impl TaskExecution {
     /// Builds the plan from its serialized form and this task's inputs (file splits, and Arrow
-    /// streams from Spark operators), ready to pull.
-    /// `memory_pool` is where operators reserve memory (Spark's, from the JVM); `None` means
-    /// unbounded, for tests outside Spark. `calendar` is Spark's, for files in the Julian one.
+    /// streams from Spark operators), ready to pull, with what Spark lends the task.
     pub fn new(
         plan_bytes: &[u8],
         task_input_bytes: &[u8],
         jvm_inputs: Vec<ArrowArrayStreamReader>,
-        memory_pool: Option<Arc<dyn MemoryPool>>,
-        calendar: Option<Arc<dyn SparkCalendar>>,
+        spark: SparkServices,
     ) -> Result<Self> {
+        let SparkServices { memory_pool, calendar, file_systems } = spark;
         let plan = proto::Plan::decode(plan_bytes)?;
         let task_input = proto::TaskInput::decode(task_input_bytes)?;
         let batch_size = match plan.batch_size {
@@ -118,6 +128,7 @@ impl TaskExecution {
             },
             batch_size,
             calendar,
+            file_systems,
         };
         let root = build_plan(required(&plan.root, "a root operator")?, &ctx)?;
         let config = SessionConfig::new()

@@ -15,6 +15,7 @@ use datafusion::physical_expr::PhysicalExpr;
 use datafusion::physical_plan::filter::FilterExec;
 use datafusion::physical_plan::projection::ProjectionExec;
 use datafusion::physical_plan::ExecutionPlan;
+use object_store::ObjectStore;
 
 use crate::error::{Result, ThermiteError};
 use crate::expr::{build_expr, build_pruning_expr, ExprContext, NormalizeFloat};
@@ -26,7 +27,7 @@ use datafusion::common::ScalarValue;
 use datafusion::logical_expr::ColumnarValue;
 use datafusion::physical_plan::coalesce_batches::CoalesceBatchesExec;
 use crate::operators::legacy_calendar::{CalendarSettings, SparkCalendar};
-use crate::operators::{ExpandExec, JvmInputExec, OperatorContextExec, ParquetScanExec, ScanFile, ScanOptions};
+use crate::operators::{ExpandExec, FileSystem, JvmInputExec, OperatorContextExec, ParquetScanExec, ScanFile, ScanOptions};
 use crate::proto;
 use crate::proto::operator::Kind;
 use crate::types::{required, to_arrow_schema, to_scalar};
@@ -40,6 +41,8 @@ pub struct PlannerContext<'a> {
     pub batch_size: usize,
     /// Spark's calendar functions, for files in the Julian calendar; `None` outside Spark.
     pub calendar: Option<Arc<dyn SparkCalendar>>,
+    /// Per scan input, the task's Hadoop file system where the scan reads through one.
+    pub file_systems: Vec<Option<Arc<dyn ObjectStore>>>,
 }
 
 pub fn build_plan(op: &proto::Operator, ctx: &PlannerContext) -> Result<Arc<dyn ExecutionPlan>> {
@@ -137,7 +140,7 @@ fn projection(exprs: &[proto::Expr], schema: &Schema, ctx: &ExprContext) -> Resu
 }
 
 /// Spark's sort order: -0.0 with 0.0 and every NaN as one value, above all others.
-fn sort_ordering(keys: &[proto::SortKey], schema: &Schema, ctx: &ExprContext) -> Result<LexOrdering> {
+pub(crate) fn sort_ordering(keys: &[proto::SortKey], schema: &Schema, ctx: &ExprContext) -> Result<LexOrdering> {
     LexOrdering::new(sort_keys(keys, schema, ctx)?).ok_or_else(|| ThermiteError::plan("a sort without keys"))
 }
 
@@ -289,9 +292,18 @@ fn parquet_scan(scan: &proto::ParquetScan, ctx: &PlannerContext) -> Result<Arc<d
         last_switch_micros: scan.last_switch_julian_micros,
         calendar: ctx.calendar.clone(),
     };
+    let file_system = if scan.hadoop_file_system {
+        let store = ctx.file_systems.get(scan.input_index as usize).cloned().flatten().ok_or_else(|| {
+            ThermiteError::plan(format!("scan #{} reads through Hadoop, and the task has no file system for it", scan.input_index))
+        })?;
+        FileSystem::Hadoop(store)
+    } else {
+        FileSystem::Local
+    };
     Ok(Arc::new(ParquetScanExec::new(
         files,
         ScanOptions {
+            file_system,
             data_schema,
             partition_fields,
             pruning_predicate,

@@ -9,7 +9,7 @@ use parquet::arrow::ArrowWriter;
 use parquet::file::properties::WriterProperties;
 use prost::Message;
 use thermite_core::error::ErrorKind;
-use thermite_core::execution::TaskExecution;
+use thermite_core::execution::{SparkServices, TaskExecution};
 use thermite_core::proto::{self, data_type::Kind, expr, literal, operator};
 
 fn temp_dir() -> std::path::PathBuf {
@@ -112,7 +112,7 @@ fn task_input(files: &[(String, u64)], partition_value: Option<i32>) -> Vec<u8> 
 
 fn run(root: proto::Operator, input: &[u8]) -> Result<Vec<RecordBatch>, thermite_core::error::ThermiteError> {
     let plan = proto::Plan { root: Some(root), session_time_zone: Some(utc()), batch_size: 512, ..Default::default() };
-    let mut execution = TaskExecution::new(&plan.encode_to_vec(), input, vec![], None, None)?;
+    let mut execution = TaskExecution::new(&plan.encode_to_vec(), input, vec![], SparkServices::default())?;
     let mut batches = vec![];
     while let Some(batch) = execution.next_batch()? {
         batches.push(batch);
@@ -201,7 +201,7 @@ fn corrupt_file_is_an_io_error() {
 
 #[test]
 fn undecodable_plan_is_a_plan_error() {
-    let err = TaskExecution::new(&[0xff, 0xff, 0xff], &[], vec![], None, None).err().unwrap();
+    let err = TaskExecution::new(&[0xff, 0xff, 0xff], &[], vec![], SparkServices::default()).err().unwrap();
     assert_eq!(err.kind, ErrorKind::Plan);
 }
 
@@ -218,7 +218,7 @@ fn sort_spills_within_a_bounded_pool() {
     let plan = proto::Plan { root: Some(sort), session_time_zone: Some(utc()), batch_size: 8192, ..Default::default() };
     let pool: Arc<dyn MemoryPool> = Arc::new(GreedyMemoryPool::new(40 << 20));
     let mut execution =
-        TaskExecution::new(&plan.encode_to_vec(), &task_input(&[(path.display().to_string(), size)], None), vec![], Some(pool), None)
+        TaskExecution::new(&plan.encode_to_vec(), &task_input(&[(path.display().to_string(), size)], None), vec![], SparkServices { memory_pool: Some(pool), ..Default::default() })
             .unwrap();
     let mut rows = 0;
     let mut last: Option<String> = None;
@@ -331,6 +331,7 @@ fn outer_joins_of_two_scans_with_a_condition() {
                 condition: Some(binary(Op::Lt, binary(Op::Add, column(0), column(3), Some(Kind::Long)), long(50), None)),
                 null_aware: false,
                 sort_merge_over_budget: true,
+                streamed_order: vec![],
             }))),
         };
         let batches = run(join, &input).unwrap();

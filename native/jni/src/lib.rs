@@ -6,16 +6,17 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use arrow::array::{Array, StructArray};
 use arrow::ffi::{to_ffi, FFI_ArrowArray, FFI_ArrowSchema};
 use arrow::ffi_stream::{ArrowArrayStreamReader, FFI_ArrowArrayStream};
-use jni::objects::{JByteArray, JClass, JLongArray, JObject, JString, JValue};
+use jni::objects::{JByteArray, JClass, JLongArray, JObject, JObjectArray, JString, JValue};
 use jni::sys::{jbyteArray, jint, jintArray, jlong, jstring};
 use prost::Message;
 use jni::JNIEnv;
 use thermite_core::error::{ErrorKind, ThermiteError};
-use thermite_core::execution::TaskExecution;
+use thermite_core::execution::{SparkServices, TaskExecution};
 use thermite_core::expr::SessionZone;
 
 mod allocator;
 mod calendar;
+mod hadoop_files;
 mod memory;
 
 use std::num::NonZeroUsize;
@@ -23,7 +24,9 @@ use std::sync::Arc;
 
 use datafusion::execution::memory_pool::TrackConsumersPool;
 
+use hadoop_files::HadoopFiles;
 use memory::SparkMemoryPool;
+use object_store::ObjectStore;
 
 #[global_allocator]
 static GLOBAL: allocator::CountingAllocator = allocator::CountingAllocator;
@@ -130,6 +133,7 @@ pub extern "system" fn Java_dev_thermite_jni_NativeLib_createExecution(
     task_input: JByteArray,
     input_streams: JLongArray,
     memory_consumer: JObject,
+    hadoop_files: JObjectArray,
 ) -> jlong {
     guarded(&mut env, 0, |env| {
         let plan = env.convert_byte_array(&plan).map_err(jni_error)?;
@@ -157,12 +161,32 @@ pub extern "system" fn Java_dev_thermite_jni_NativeLib_createExecution(
             env.get_java_vm().map_err(jni_error)?,
             env.new_global_ref(calendar_class).map_err(jni_error)?,
         );
-        let execution = TaskExecution::new(&plan, &task_input, streams, Some(Arc::new(tracked)), Some(Arc::new(calendar)))
-            .map_err(|e| rethrow_java_failure(env, &pool, e))?;
+        let file_systems = file_systems(env, &hadoop_files)?;
+        let spark = SparkServices {
+            memory_pool: Some(Arc::new(tracked)),
+            calendar: Some(Arc::new(calendar)),
+            file_systems,
+        };
+        let execution = TaskExecution::new(&plan, &task_input, streams, spark).map_err(|e| rethrow_java_failure(env, &pool, e))?;
         let killed = pool.clone();
         let execution = execution.with_interrupt_check(move || killed.task_interrupted());
         Ok(Box::into_raw(Box::new(Handle { execution, pool })) as jlong)
     })
+}
+
+/// Per scan, the task's `HadoopFiles` as an object store, or `None` for a local scan.
+fn file_systems(env: &mut JNIEnv, files: &JObjectArray) -> Result<Vec<Option<Arc<dyn ObjectStore>>>, ThermiteError> {
+    let count = env.get_array_length(files).map_err(jni_error)?;
+    (0..count)
+        .map(|i| {
+            let entry = env.get_object_array_element(files, i).map_err(jni_error)?;
+            if entry.is_null() {
+                return Ok(None);
+            }
+            let store = HadoopFiles::new(env.get_java_vm().map_err(jni_error)?, env.new_global_ref(&entry).map_err(jni_error)?);
+            Ok(Some(Arc::new(store) as Arc<dyn ObjectStore>))
+        })
+        .collect()
 }
 
 /// A running execution and its memory pool, whose Java exceptions surface as themselves.

@@ -265,10 +265,42 @@ fn cast_to(expr: Arc<dyn PhysicalExpr>, from: &DataType, to: &DataType) -> Arc<d
 pub fn build(aggregate: &proto::Aggregate, input: Arc<dyn ExecutionPlan>, ctx: &ExprContext) -> Result<Arc<dyn ExecutionPlan>> {
     let mode = Mode::try_from(aggregate.mode).map_err(|_| ThermiteError::plan("unknown aggregate mode"))?;
     let calls = calls(aggregate)?;
+    if aggregate.grouping.is_empty() && calls.is_empty() {
+        return one_row(mode, aggregate, input, ctx);
+    }
     match mode {
         Mode::Partial => partial(aggregate, &calls, input, ctx),
         Mode::Final => final_(aggregate, &calls, input, ctx),
         Mode::Complete => complete(aggregate, &calls, input, ctx),
+    }
+}
+
+/// An aggregate with neither keys nor functions (what is left of `count()` or of an aggregate
+/// the optimizer folded to a literal): one row without columns in every mode, as in Spark.
+/// DataFusion's aggregate cannot output no columns, so it counts rows and the projection drops
+/// the count.
+fn one_row(
+    mode: Mode,
+    aggregate: &proto::Aggregate,
+    input: Arc<dyn ExecutionPlan>,
+    ctx: &ExprContext,
+) -> Result<Arc<dyn ExecutionPlan>> {
+    let schema = input.schema();
+    let count = AggregateExprBuilder::new(count_udaf(), vec![lit(1i32)])
+        .schema(Arc::clone(&schema))
+        .alias("rows")
+        .build()?;
+    let exec = Arc::new(AggregateExec::try_new(
+        AggregateMode::Single,
+        PhysicalGroupBy::new_single(vec![]),
+        vec![Arc::new(count)],
+        vec![None],
+        input,
+        schema,
+    )?);
+    match mode {
+        Mode::Partial => Ok(Arc::new(ProjectionExec::try_new(Vec::<(Arc<dyn PhysicalExpr>, String)>::new(), exec)?)),
+        Mode::Final | Mode::Complete => result_projection(aggregate, exec, ctx),
     }
 }
 

@@ -23,7 +23,9 @@ use datafusion::physical_plan::ExecutionPlan;
 use crate::error::{Result, ThermiteError};
 use crate::expr::{build_expr, ExprContext};
 use crate::operators::budgeted_hash_join::{Alternatives, BudgetedHashJoinExec, SlotExec};
+use crate::operators::declared_order::DeclaredOrderExec;
 use crate::operators::null_aware_anti_join::NullAwareAntiJoinExec;
+use crate::planner::sort_ordering;
 use crate::proto;
 use crate::proto::join::{Strategy, Type};
 
@@ -67,10 +69,18 @@ pub fn build(
             })
         }
         Strategy::SortMerge => sort_merge(join, join_type, left, right, keys, ctx),
-        Strategy::BroadcastHash => hash(join, join.build_left, join_type, left, right, keys, ctx),
+        Strategy::BroadcastHash => {
+            let (left, right) = match streamed_order(join, &left_schema, &right_schema, ctx)? {
+                None => (left, right),
+                Some(order) if join.build_left => (left, Arc::new(DeclaredOrderExec::new(right, order)) as _),
+                Some(order) => (Arc::new(DeclaredOrderExec::new(left, order)) as _, right),
+            };
+            hash(join, join.build_left, join_type, left, right, keys, ctx)
+        }
         Strategy::Hash => {
             let mergeable = join.sort_merge_over_budget && keys.mergeable(&left_schema, &right_schema);
-            budgeted(join, join.build_left, None, join_type, left, right, keys, ctx, |left, right, keys| {
+            let probe_order = streamed_order(join, &left_schema, &right_schema, ctx)?;
+            budgeted(join, join.build_left, probe_order, join_type, left, right, keys, ctx, |left, right, keys| {
                 if !mergeable {
                     return Ok(None);
                 }
@@ -79,6 +89,15 @@ pub fn build(
             })
         }
     }
+}
+
+/// The order Spark promises for a hash join's streamed side, over that side's columns.
+fn streamed_order(join: &proto::Join, left: &Schema, right: &Schema, ctx: &ExprContext) -> Result<Option<LexOrdering>> {
+    if join.streamed_order.is_empty() {
+        return Ok(None);
+    }
+    let streamed = if join.build_left { right } else { left };
+    sort_ordering(&join.streamed_order, streamed, ctx).map(Some)
 }
 
 /// A hash join building from the left side or the right one, within Spark's budget: over it,

@@ -2,6 +2,7 @@
 //! Spark's error reporting.
 
 pub mod budgeted_hash_join;
+pub mod declared_order;
 pub mod expand;
 pub mod join;
 pub mod legacy_calendar;
@@ -16,7 +17,7 @@ pub mod schema_adapter;
 pub use expand::ExpandExec;
 pub use jvm_input::JvmInputExec;
 pub use operator_context::OperatorContextExec;
-pub use parquet_scan::{ParquetScanExec, ScanFile, ScanOptions};
+pub use parquet_scan::{FileSystem, ParquetScanExec, ScanFile, ScanOptions};
 
 use std::sync::Arc;
 

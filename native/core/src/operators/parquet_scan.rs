@@ -49,9 +49,19 @@ pub struct ScanFile {
     pub partition_values: Vec<ScalarValue>,
 }
 
+/// Where the scan's files are read from.
+#[derive(Debug, Clone)]
+pub enum FileSystem {
+    /// The local file system, by path.
+    Local,
+    /// The task's Hadoop file system (any scheme Spark can open), by the file's URI.
+    Hadoop(Arc<dyn ObjectStore>),
+}
+
 /// How every file of the scan is read.
 #[derive(Debug)]
 pub struct ScanOptions {
+    pub file_system: FileSystem,
     pub data_schema: SchemaRef,
     pub partition_fields: Vec<Field>,
     pub pruning_predicate: Option<Arc<dyn PhysicalExpr>>,
@@ -119,7 +129,7 @@ impl ScanOptions {
         context: Arc<TaskContext>,
         opened: Arc<Mutex<Vec<Arc<DataSourceExec>>>>,
     ) -> Result<BoxStream<'static, Result<RecordBatch>>> {
-        let location = Path::from_absolute_path(&file.path).map_err(|e| DataFusionError::External(Box::new(e)))?;
+        let location = self.location(&file)?;
         let footer = ParquetObjectReader::new(Arc::clone(&store), location.clone())
             .with_file_size(file.file_size)
             .get_metadata(None)
@@ -150,6 +160,23 @@ impl ScanOptions {
         Ok(batches.and_then(move |batch| future::ready(rebase.apply(batch).map_err(ThermiteError::into_datafusion))).boxed())
     }
 
+    /// The name `file` has in the scan's store: its path, or on a Hadoop file system its whole
+    /// URI as one part (the store reads it back as it was).
+    fn location(&self, file: &ScanFile) -> Result<Path> {
+        match self.file_system {
+            FileSystem::Local => Path::from_absolute_path(&file.path).map_err(|e| DataFusionError::External(Box::new(e))),
+            FileSystem::Hadoop(_) => Ok(Path::from_iter([file.uri.as_str()])),
+        }
+    }
+
+    /// Whether `err` says `file` does not exist.
+    fn is_missing(&self, file: &ScanFile, err: &DataFusionError) -> bool {
+        match self.file_system {
+            FileSystem::Local => matches!(std::fs::metadata(&file.path), Err(e) if e.kind() == std::io::ErrorKind::NotFound),
+            FileSystem::Hadoop(_) => says_not_found(err),
+        }
+    }
+
     /// What a failure reading `file` becomes: `None` when Spark skips the rest of the file
     /// (`ignoreMissingFiles`, `ignoreCorruptFiles`), else the error Spark's file scan raises.
     /// With either flag on, Spark reports what it does not skip inside its "cannot read file"
@@ -158,7 +185,7 @@ impl ScanOptions {
         if is_out_of_memory(&err) {
             return Some(err);
         }
-        let missing = matches!(std::fs::metadata(&file.path), Err(e) if e.kind() == std::io::ErrorKind::NotFound);
+        let missing = self.is_missing(file, &err);
         if missing && self.ignore_missing_files || !missing && self.ignore_corrupt_files {
             return None;
         }
@@ -179,6 +206,23 @@ impl ScanOptions {
             .into_datafusion(),
         )
     }
+}
+
+/// Whether an object store's "not found" is among the causes of `err`.
+fn says_not_found(err: &DataFusionError) -> bool {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(e) = cause {
+        if matches!(e.downcast_ref::<object_store::Error>(), Some(object_store::Error::NotFound { .. })) {
+            return true;
+        }
+        if let Some(DataFusionError::ObjectStore(inner)) = e.downcast_ref::<DataFusionError>() {
+            if matches!(inner.as_ref(), object_store::Error::NotFound { .. }) {
+                return true;
+            }
+        }
+        cause = e.source();
+    }
+    false
 }
 
 /// One file split's batches, ending early where Spark would skip the rest of the file.
@@ -255,7 +299,10 @@ impl ExecutionPlan for ParquetScanExec {
     }
 
     fn execute(&self, _partition: usize, context: Arc<TaskContext>) -> Result<SendableRecordBatchStream> {
-        let store = context.runtime_env().object_store(ObjectStoreUrl::local_filesystem())?;
+        let store = match &self.options.file_system {
+            FileSystem::Local => context.runtime_env().object_store(ObjectStoreUrl::local_filesystem())?,
+            FileSystem::Hadoop(store) => Arc::clone(store),
+        };
         let options = Arc::clone(&self.options);
         let opened = Arc::clone(&self.opened);
         let batches = stream::iter(self.files.clone()).flat_map(move |file| {

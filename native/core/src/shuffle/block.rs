@@ -13,6 +13,7 @@ use arrow::ipc::writer::{IpcWriteOptions, StreamWriter};
 use arrow::ipc::CompressionType;
 use datafusion::common::{internal_err, Result};
 
+use crate::operators::batch_of;
 use crate::proto::shuffle_write::Codec;
 use crate::spark_utf8;
 
@@ -33,7 +34,7 @@ pub fn encode(schema: &SchemaRef, batches: &[RecordBatch], codec: Codec) -> Resu
     let mut writer = StreamWriter::try_new_with_options(Vec::new(), &written, options)?;
     for batch in batches {
         let columns: Vec<ArrayRef> = batch.columns().iter().map(spark_utf8::as_binary).collect();
-        writer.write(&RecordBatch::try_new(Arc::clone(&written), columns)?)?;
+        writer.write(&batch_of(&written, columns, batch.num_rows())?)?;
     }
     writer.finish()?;
     Ok(writer.into_inner()?)
@@ -49,7 +50,7 @@ pub fn decode(block: &[u8], schema: &SchemaRef) -> Result<Vec<RecordBatch>> {
                 return internal_err!("a shuffle block has {} columns, the exchange {}", batch.num_columns(), schema.fields().len());
             }
             let columns = batch.columns().iter().zip(schema.fields()).map(|(c, f)| spark_utf8::binary_as_strings(c, f.data_type()));
-            Ok(RecordBatch::try_new(Arc::clone(schema), columns.collect())?)
+            Ok(batch_of(schema, columns.collect(), batch.num_rows())?)
         })
         .collect()
 }
@@ -80,6 +81,14 @@ mod tests {
             let decoded = decode(&block, &schema).unwrap();
             assert_eq!(decoded, vec![batch.clone(), batch.slice(10, 5)], "{codec:?}");
         }
+    }
+
+    #[test]
+    fn batches_without_columns_keep_their_rows() {
+        let schema = Arc::new(Schema::empty());
+        let batch = batch_of(&schema, vec![], 3).unwrap();
+        let decoded = decode(&encode(&schema, &[batch], Codec::Lz4).unwrap(), &schema).unwrap();
+        assert_eq!(decoded.iter().map(RecordBatch::num_rows).collect::<Vec<_>>(), vec![3]);
     }
 
     #[test]

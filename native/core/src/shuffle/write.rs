@@ -23,6 +23,7 @@ use futures::StreamExt;
 
 use super::block;
 use super::partitioner::Partitioner;
+use crate::operators::batch_of;
 use crate::proto::shuffle_write::Codec;
 
 /// Builds a partitioner per task.
@@ -203,7 +204,11 @@ impl PartitionBuffer {
             (Int32Builder::new(), Int64Builder::new(), Int64Builder::new(), BinaryBuilder::new());
         for (partition, places) in self.rows.iter_mut().enumerate() {
             for chunk in places.chunks(self.batch_size) {
-                let batch = interleave_record_batch(&sources, chunk)?;
+                let batch = if self.schema.fields().is_empty() {
+                    batch_of(&self.schema, vec![], chunk.len())?
+                } else {
+                    interleave_record_batch(&sources, chunk)?
+                };
                 partitions.append_value(partition as i32);
                 rows.append_value(batch.num_rows() as i64);
                 bytes.append_value(batch.get_array_memory_size() as i64);

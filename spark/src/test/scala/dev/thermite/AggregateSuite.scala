@@ -64,6 +64,18 @@ class AggregateSuite extends ThermiteTestBase {
     assertTrue(Thermite.explainFallback(finalOnly).contains("initcap"))
   }
 
+  /**
+   * An aggregate left with neither keys nor functions (the optimizer folded the count to a
+   * literal) still outputs one row, over empty input too; the partial's rows have no columns.
+   */
+  @Test def neitherKeysNorFunctions(): Unit = both {
+    checkSql(s"SELECT count(DISTINCT id) FILTER (WHERE false), 7 FROM $table", native)
+    checkSql(s"SELECT count(DISTINCT id) FILTER (WHERE false) FROM $table WHERE id < 0", native)
+    withConf("spark.sql.legacy.allowParameterlessCount" -> "true") {
+      checkSql(s"SELECT count() FROM $table", native)
+    }
+  }
+
   /** Spark plans a sort aggregate for string and binary min/max: native, its key order kept. */
   @Test def sortAggregates(): Unit = both {
     checkSql(s"SELECT b, min(str), max(str), min(bin), max(bin), count(*) FROM $table GROUP BY b", native)

@@ -133,6 +133,25 @@ class JoinSuite extends ThermiteTestBase {
     }
   }
 
+  @Test def hashJoinsKeepTheirStreamedOrder(): Unit = shuffled {
+    // Spark's hash joins promise the order of the side they stream: the last merge join reads
+    // the hash join's output without sorting it again. Unmatched rows (keys not a multiple of 3)
+    // must stay where the streamed side had them, not after each batch's matched rows.
+    for ((name, rows) <- Seq("streamed_l" -> 3000, "streamed_r" -> 400)) {
+      val path = tempPath(name)
+      spark.range(0, rows, 1, 3).selectExpr("id", "id % 97 AS k", "id % 5 AS v").write.parquet(path)
+      spark.read.parquet(path).createOrReplaceTempView(name)
+    }
+    for ((hint, node) <- Seq("SHUFFLE_HASH(b)" -> "ThermiteShuffledHashJoinExec", "BROADCAST(b)" -> "ThermiteBroadcastHashJoinExec");
+         t <- Seq("INNER", "LEFT OUTER")) {
+      val df = checkSql(s"SELECT /*+ SHUFFLE_MERGE(d), SHUFFLE_MERGE(c), $hint */ a.id, d.id, b.id, c.id " +
+        s"FROM streamed_l a JOIN streamed_r d ON a.k = d.k $t JOIN streamed_r b ON a.k = b.k AND b.k % 3 = 0 " +
+        "JOIN streamed_r c ON a.k = c.k", Seq("ThermiteSortMergeJoinExec", node))
+      val sorts = planNodes(df).count(_.nodeName == "ThermiteSortExec")
+      assertEquals(s"$t $hint: the last merge join sorts nothing: ${df.queryExecution.executedPlan}", 3, sorts)
+    }
+  }
+
   @Test def nativeOperatorsAboveAJoin(): Unit = shuffled {
     checkSql("SELECT /*+ SHUFFLE_HASH(r) */ l.str, count(*), sum(r.l) FROM jl l JOIN jr r ON l.i = r.i GROUP BY l.str",
       Seq("ThermiteShuffledHashJoinExec", "ThermiteHashAggregateExec"))

@@ -20,11 +20,12 @@ public final class NativeLib {
   /**
    * Decodes a serialized {@code Plan} and this task's {@code TaskInput}, takes ownership of the
    * exported Arrow C streams at {@code inputStreams} (the plan's JVM inputs, in order); native
-   * memory is reserved through {@code memoryConsumer} (a {@code ThermiteMemoryConsumer}).
-   * Returns a handle.
+   * memory is reserved through {@code memoryConsumer} (a {@code ThermiteMemoryConsumer}); each
+   * scan reading through Hadoop reads its bytes from its entry of {@code hadoopFiles} (a
+   * {@code HadoopFiles}, null for scans of local files). Returns a handle.
    */
   public static native long createExecution(
-      byte[] plan, byte[] taskInput, long[] inputStreams, Object memoryConsumer);
+      byte[] plan, byte[] taskInput, long[] inputStreams, Object memoryConsumer, Object[] hadoopFiles);
 
   /**
    * Exports the next batch (a struct array) into the given C Data Interface structs.

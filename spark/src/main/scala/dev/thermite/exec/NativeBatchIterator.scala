@@ -24,7 +24,8 @@ class NativeBatchIterator(
     taskInput: Array[Byte],
     context: TaskContext,
     nodeMetrics: Seq[NodeMetrics],
-    jvmInputs: Seq[JvmInputReader] = Nil)
+    jvmInputs: Seq[JvmInputReader] = Nil,
+    hadoopFiles: Seq[Option[HadoopFiles]] = Nil)
     extends Iterator[ColumnarBatch] {
 
   private val memory = new ThermiteMemoryConsumer(context)
@@ -43,7 +44,8 @@ class NativeBatchIterator(
       Data.exportArrayStream(allocator, reader, stream)
       stream
     }
-    try NativeLib.createExecution(plan, taskInput, streams.map(_.memoryAddress()).toArray, memory)
+    val files: Array[AnyRef] = hadoopFiles.map(_.orNull).toArray
+    try NativeLib.createExecution(plan, taskInput, streams.map(_.memoryAddress()).toArray, memory, files)
     finally streams.foreach(_.close())
   }
 
@@ -123,6 +125,7 @@ class NativeBatchIterator(
       finally {
         NativeLib.close(h)
         memory.close()
+        hadoopFiles.flatten.foreach(_.close())
       }
     }
   }

@@ -100,7 +100,8 @@ trait ThermiteExec extends SparkPlan {
           new NativeBatchesReader(NativeBatchIterator.allocator, batches.asInstanceOf[Iterator[ColumnarBatch]], schema))
       case plan => rowsInput(plan.execute(), plan.schema, batchSize)
     }
-    new ThermiteRDD(sparkContext, serializePlan(root), inputs.scans.toSeq.map(_.taskInputs()), jvm, metrics)
+    val scans = inputs.scans.toSeq
+    new ThermiteRDD(sparkContext, serializePlan(root), scans.map(_.taskInputs()), scans.map(_.hadoopConf), jvm, metrics)
   }
 
   /** Runs `root`, whose one input is JVM input 0, over each partition of `rows`. */
@@ -111,7 +112,7 @@ trait ThermiteExec extends SparkPlan {
       metrics: Seq[NodeMetrics],
       rowsPerBatch: Int = 0): RDD[ColumnarBatch] = {
     val batchSize = if (rowsPerBatch > 0) rowsPerBatch else ThermiteConf.batchSize(session.sessionState.conf)
-    new ThermiteRDD(sparkContext, serializePlan(root), Nil, Seq(rowsInput(rows, schema, batchSize)), metrics)
+    new ThermiteRDD(sparkContext, serializePlan(root), Nil, Nil, Seq(rowsInput(rows, schema, batchSize)), metrics)
   }
 
   private def rowsInput(rows: RDD[InternalRow], schema: StructType, batchSize: Int): PartitionedInput =

@@ -9,6 +9,7 @@ import org.apache.spark.sql.execution.thermite.ThermiteBroadcastRelation
 import org.apache.spark.sql.thermite.{IpcBatchesReader, JvmInputReader}
 import org.apache.spark.sql.types.StructType
 import org.apache.spark.sql.vectorized.ColumnarBatch
+import org.apache.spark.thermite.BroadcastHadoopConf
 
 /** One of a native plan's JVM inputs: how each task gets its Arrow batches. */
 sealed trait JvmInput
@@ -36,12 +37,14 @@ private case class ThermitePartition(index: Int, taskInput: Array[Byte], hosts: 
  * task gets only its own splits, through its partition.
  *
  * @param scans per scan of the plan, in its input order: each partition's splits and hosts
+ * @param hadoopConfs per scan: the configuration it reads its files through Hadoop with, if it does
  * @param jvmInputs in the plan's JVM input order
  */
 class ThermiteRDD(
     sc: SparkContext,
     plan: Array[Byte],
     @transient private val scans: Seq[Seq[(proto.ScanInput, Seq[String])]],
+    hadoopConfs: Seq[Option[BroadcastHadoopConf]],
     jvmInputs: Seq[JvmInput],
     nodeMetrics: Seq[NodeMetrics])
     extends RDD[ColumnarBatch](sc, ThermiteRDD.partitioned(jvmInputs).map(input => new OneToOneDependency(input.rdd))) {
@@ -75,7 +78,8 @@ class ThermiteRDD(
       case input: PartitionedInput => input.reader(input.rdd.iterator(parents.next(), context).asInstanceOf[Iterator[Any]])
       case input: BroadcastInput => input.reader
     }
-    new NativeBatchIterator(plan, partition.taskInput, context, nodeMetrics, readers)
+    val files = hadoopConfs.map(_.map(conf => new HadoopFiles(conf.value)))
+    new NativeBatchIterator(plan, partition.taskInput, context, nodeMetrics, readers, files)
   }
 }
 

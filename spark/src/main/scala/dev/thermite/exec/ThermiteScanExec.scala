@@ -8,6 +8,7 @@ import org.apache.spark.sql.catalyst.plans.physical.Partitioning
 import org.apache.spark.sql.execution.{ExecSubqueryExpression, FileSourceScanExec, LeafExecNode}
 import org.apache.spark.sql.execution.datasources.{FilePartition, FileScanRDD}
 import org.apache.spark.sql.execution.metric.{SQLMetric, SQLMetrics}
+import org.apache.spark.thermite.BroadcastHadoopConf
 
 /**
  * Spark's Parquet `FileSourceScanExec`, read natively. Spark still plans the file splits
@@ -39,6 +40,15 @@ case class ThermiteScanExec(original: FileSourceScanExec, scan: proto.ParquetSca
     inputs.scans += this
     proto.Operator.newBuilder().setParquetScan(scan.toBuilder.setInputIndex(index)).build()
   }
+
+  /**
+   * The Hadoop configuration a task reads this scan's files with, where it reads through Hadoop:
+   * the session's with the read's options, as Spark's own file scan takes it.
+   */
+  @transient lazy val hadoopConf: Option[BroadcastHadoopConf] =
+    if (!scan.getHadoopFileSystem) None
+    else Some(new BroadcastHadoopConf(sparkContext,
+      original.relation.sparkSession.sessionState.newHadoopConfWithOptions(original.relation.options)))
 
   private def filePartitions: Seq[FilePartition] = {
     partitionFilters.foreach(_.foreach {

@@ -10,7 +10,7 @@ import org.apache.spark.sql.catalyst.optimizer.BuildLeft
 import org.apache.spark.sql.catalyst.plans._
 import org.apache.spark.sql.execution.SparkPlan
 import org.apache.spark.sql.execution.exchange.BroadcastExchangeExec
-import org.apache.spark.sql.execution.joins.{BroadcastHashJoinExec, HashedRelationBroadcastMode, ShuffledHashJoinExec, SortMergeJoinExec}
+import org.apache.spark.sql.execution.joins.{BroadcastHashJoinExec, HashJoin, HashedRelationBroadcastMode, ShuffledHashJoinExec, SortMergeJoinExec}
 import org.apache.spark.sql.types.{BinaryType, DoubleType, FloatType}
 
 /**
@@ -30,12 +30,15 @@ object JoinConverter extends OperatorConverter {
 
   override def convert(node: SparkPlan): Either[String, ThermiteExec] = node match {
     case j: ShuffledHashJoinExec =>
-      joinProto(j.leftKeys, j.rightKeys, j.joinType, j.condition, j.left, j.right, proto.Join.Strategy.HASH)
-        .map { b =>
-          // Sorting instead of hashing loses the streamed side's order, which a parent may use.
-          b.setBuildLeft(j.buildSide == BuildLeft).setSortMergeOverBudget(j.outputOrdering.isEmpty)
-          ThermiteShuffledHashJoinExec(detach(j), b.build(), j.left, j.right)
-        }
+      for {
+        b <- joinProto(j.leftKeys, j.rightKeys, j.joinType, j.condition, j.left, j.right, proto.Join.Strategy.HASH)
+        order <- streamedOrder(j)
+      } yield {
+        // Sorting instead of hashing loses the streamed side's order, which a parent may use.
+        b.setBuildLeft(j.buildSide == BuildLeft).setSortMergeOverBudget(j.outputOrdering.isEmpty)
+        order.foreach(b.addStreamedOrder)
+        ThermiteShuffledHashJoinExec(detach(j), b.build(), j.left, j.right)
+      }
     case j: BroadcastHashJoinExec if j.isNullAwareAntiJoin =>
       // Converted together with its broadcast (see `BroadcastExchangeConverter`).
       for {
@@ -57,7 +60,11 @@ object JoinConverter extends OperatorConverter {
         }
         b <- joinProto(j.leftKeys, j.rightKeys, j.joinType, j.condition, j.left, j.right,
           proto.Join.Strategy.BROADCAST_HASH)
-      } yield ThermiteBroadcastHashJoinExec(detach(j), b.setBuildLeft(j.buildSide == BuildLeft).build(), j.left, j.right)
+        order <- streamedOrder(j)
+      } yield {
+        order.foreach(b.addStreamedOrder)
+        ThermiteBroadcastHashJoinExec(detach(j), b.setBuildLeft(j.buildSide == BuildLeft).build(), j.left, j.right)
+      }
     case j: SortMergeJoinExec =>
       for {
         _ <- j.leftKeys.find(k => Seq(FloatType, DoubleType, BinaryType).contains(k.dataType)) match {
@@ -67,6 +74,16 @@ object JoinConverter extends OperatorConverter {
         _ <- if (j.joinType == FullOuter && j.condition.isDefined) Left(FullOuterMergeWithCondition) else Right(())
         b <- joinProto(j.leftKeys, j.rightKeys, j.joinType, j.condition, j.left, j.right, proto.Join.Strategy.SORT_MERGE)
       } yield ThermiteSortMergeJoinExec(detach(j), b.build(), j.left, j.right)
+  }
+
+  /**
+   * The order a hash join's output keeps from its streamed side, which Spark lets a parent rely
+   * on (a merge join above it sorts nothing); the native join keeps it.
+   */
+  private def streamedOrder(j: HashJoin): Either[String, Seq[proto.SortKey]] = {
+    val streamed = if (j.buildSide == BuildLeft) j.right else j.left
+    SortConverter.sortKeys(j.outputOrdering, ExprContext(streamed.output))
+      .left.map(why => s"the order of its streamed side cannot be kept: $why")
   }
 
   private def joinProto(

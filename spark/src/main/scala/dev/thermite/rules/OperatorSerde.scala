@@ -204,13 +204,12 @@ object ParquetScanConverter extends OperatorConverter {
     val scan = node.asInstanceOf[FileSourceScanExec]
     val relation = scan.relation
     val dataColumns = scan.output.take(scan.requiredSchema.length)
-    lazy val nonLocal = relation.location.rootPaths.find(p => !LocalSchemes.contains(p.toUri.getScheme))
+    // Local files are read directly; any other scheme through the task's Hadoop file system.
+    val local = relation.location.rootPaths.forall(p => LocalSchemes.contains(p.toUri.getScheme))
     if (!relation.fileFormat.isInstanceOf[ParquetFileFormat]) {
       Left(s"file format ${relation.fileFormat} is not supported")
     } else if (scan.output.length != scan.requiredSchema.length + relation.partitionSchema.length) {
       Left("metadata columns are not supported")
-    } else if (nonLocal.isDefined) {
-      Left(s"only local files are supported, not ${nonLocal.get}")
     } else if (SQLConf.get.isParquetINT96TimestampConversion && scan.requiredSchema.exists(_.dataType == TimestampType)) {
       Left(s"${SQLConf.PARQUET_INT96_TIMESTAMP_CONVERSION.key} is not supported")
     } else {
@@ -230,6 +229,7 @@ object ParquetScanConverter extends OperatorConverter {
           .setLastSwitchJulianMicros(RebaseDateTime.lastSwitchJulianTs)
           .setIgnoreCorruptFiles(options.ignoreCorruptFiles)
           .setIgnoreMissingFiles(options.ignoreMissingFiles)
+          .setHadoopFileSystem(!local)
         pruningFilters(scan.dataFilters, dataColumns).foreach(b.addPruningFilters)
         ThermiteScanExec(scan, b.build(), scan.partitionFilters)
       }
