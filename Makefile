@@ -11,8 +11,10 @@ PYTHON := $(VENV)/bin/python
 PYSPARK_VERSION := 3.5.9
 TPCHGEN_VERSION := 4.0.0
 TPCGEN_VERSION := 4.0.0
+# The S3-compatible server the S3 tests start on loopback.
+MOTO_VERSION := 5.2.5
 # Named after the versions it installed, so changing one reinstalls.
-PYENV_STAMP := $(VENV)/.installed-pyspark$(PYSPARK_VERSION)-tpchgen$(TPCHGEN_VERSION)-tpcgen$(TPCGEN_VERSION)
+PYENV_STAMP := $(VENV)/.installed-pyspark$(PYSPARK_VERSION)-tpchgen$(TPCHGEN_VERSION)-tpcgen$(TPCGEN_VERSION)-moto$(MOTO_VERSION)
 # Spark's own test jar: its SQL golden files and TPC-DS query texts.
 SPARK_TESTS_JAR := $(THERMITE_CACHE)/spark-tests/spark-sql_2.12-$(PYSPARK_VERSION)-tests.jar
 MVN := mvn -B -ntp
@@ -24,7 +26,7 @@ NATIVE_RESOURCE_DIR := spark/target/native-resources/dev/thermite/native/$(PLATF
 # Spark in tests stays on loopback.
 export SPARK_LOCAL_IP := 127.0.0.1
 
-.PHONY: jar native demo test test-native test-jvm test-pyspark pyenv bench tpcds spark-tests spark-tests-jar clean
+.PHONY: jar native demo test test-native test-jvm test-pyspark pyenv bench tpcds spark-tests spark-tests-jar s3-jars delta-jars clean
 
 native:
 	cargo build --release -p thermite-jni
@@ -40,10 +42,37 @@ pyenv: $(PYENV_STAMP)
 $(PYENV_STAMP):
 	python3 -m venv $(VENV)
 	$(VENV)/bin/pip install -q pyspark==$(PYSPARK_VERSION) tpchgen-cli==$(TPCHGEN_VERSION) \
-	  tpcgen-cli==$(TPCGEN_VERSION)
+	  tpcgen-cli==$(TPCGEN_VERSION) 'moto[server]==$(MOTO_VERSION)'
 	touch $@
 
 spark-tests-jar: $(SPARK_TESTS_JAR)
+
+# What Spark 3.5 reads s3a:// with (hadoop-aws at PySpark's Hadoop version), for the S3 tests.
+S3_JARS := $(THERMITE_CACHE)/s3-jars
+HADOOP_AWS_VERSION := 3.3.4
+AWS_SDK_VERSION := 1.12.262
+S3_JARS_STAMP := $(S3_JARS)/.hadoop-aws$(HADOOP_AWS_VERSION)-sdk$(AWS_SDK_VERSION)
+
+s3-jars: $(S3_JARS_STAMP)
+
+$(S3_JARS_STAMP):
+	rm -rf $(S3_JARS)
+	$(MVN) -N dependency:copy -Dartifact=org.apache.hadoop:hadoop-aws:$(HADOOP_AWS_VERSION) -DoutputDirectory=$(S3_JARS)
+	$(MVN) -N dependency:copy -Dartifact=com.amazonaws:aws-java-sdk-bundle:$(AWS_SDK_VERSION) -DoutputDirectory=$(S3_JARS)
+	touch $@
+
+# Delta Lake for Spark 3.5, for the Delta tests.
+DELTA_JARS := $(THERMITE_CACHE)/delta-jars
+DELTA_VERSION := 3.3.2
+DELTA_JARS_STAMP := $(DELTA_JARS)/.delta$(DELTA_VERSION)
+
+delta-jars: $(DELTA_JARS_STAMP)
+
+$(DELTA_JARS_STAMP):
+	rm -rf $(DELTA_JARS)
+	$(MVN) -N dependency:copy -Dartifact=io.delta:delta-spark_2.12:$(DELTA_VERSION) -DoutputDirectory=$(DELTA_JARS)
+	$(MVN) -N dependency:copy -Dartifact=io.delta:delta-storage:$(DELTA_VERSION) -DoutputDirectory=$(DELTA_JARS)
+	touch $@
 
 $(SPARK_TESTS_JAR):
 	$(MVN) -N dependency:copy -Dartifact=org.apache.spark:spark-sql_2.12:$(PYSPARK_VERSION):jar:tests \
@@ -63,8 +92,9 @@ test-native:
 test-jvm: native
 	$(MVN) package
 
-test-pyspark: pyenv $(SPARK_TESTS_JAR)
-	THERMITE_CACHE=$(THERMITE_CACHE) $(PYTHON) tests/pyspark/run_all.py
+test-pyspark: pyenv $(SPARK_TESTS_JAR) $(S3_JARS_STAMP) $(DELTA_JARS_STAMP)
+	THERMITE_CACHE=$(THERMITE_CACHE) THERMITE_S3_JARS=$(S3_JARS) THERMITE_DELTA_JARS=$(DELTA_JARS) \
+	  $(PYTHON) tests/pyspark/run_all.py
 
 # TPC-DS at SF1 (too long for `make test`): the 103 queries with Thermite off and on, equal answers,
 # none more than 1.2x slower than Spark; the per-query table goes to tests/tpcds/results-sf1.md.

@@ -20,6 +20,17 @@ def plugin_jar():
     return jars[0]
 
 
+def fetched_jars(name, what):
+    """The jars `make NAME` fetched from Maven Central into the cache (or $THERMITE_<NAME>), `what`
+    naming them."""
+    cache = os.environ.get("THERMITE_CACHE", os.path.join(os.path.expanduser("~"), ".cache", "thermite"))
+    folder = os.environ.get("THERMITE_" + name.upper().replace("-", "_"), os.path.join(cache, name))
+    jars = sorted(glob.glob(os.path.join(folder, "*.jar")))
+    if len(jars) != len(what):
+        sys.exit(f"expected {' and '.join(what)} in {folder}: run `make {name}`")
+    return jars
+
+
 def spark_home():
     """The PySpark package's folder is a complete Spark runtime."""
     import pyspark

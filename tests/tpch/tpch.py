@@ -203,3 +203,55 @@ def fallback_reasons(spark, df):
     """(operator, reason) pairs from Thermite's fallback reporting."""
     pairs = spark._jvm.dev.thermite.Thermite.fallbackReasons(df._jdf)
     return [(p._1(), p._2()) for p in _seq(pairs)]
+
+
+# Reasons that only say an operator followed its input into Spark.
+CONSEQUENCES = ("is not native", "produces Spark columnar batches")
+
+
+class QueryCheck:
+    """One query run with Thermite off, then on: what differs, and why operators stayed in Spark."""
+
+    def __init__(self, name, rows, seconds, state, problems, causes):
+        self.name, self.rows, self.seconds, self.state = name, rows, seconds, state
+        self.problems, self.causes = problems, causes
+
+    def summary(self):
+        status = "FAILED" if self.problems else "ok"
+        lines = [f"{self.name}: {status} ({self.rows} rows, {self.seconds:.1f} s, {self.state})"]
+        return "\n".join(lines + [f"  {problem}" for problem in self.problems])
+
+
+def check_query(spark, name, known_fallbacks):
+    """Runs query `name` with Thermite off, then on: answers must be equal, and the plan native
+    throughout unless `known_fallbacks` lists the query (which must then still fall back)."""
+    sql = query_text(name)
+    start = time.time()
+    spark.conf.set("spark.thermite.enabled", "false")
+    expected_df = spark.sql(sql)
+    expected = collect(expected_df)
+    spark.conf.set("spark.thermite.enabled", "true")
+    df = spark.sql(sql)
+    actual = collect(df)
+
+    problems = []
+    if expected_df.schema != df.schema:
+        problems.append(f"schema {df.schema.simpleString()} differs from Spark's {expected_df.schema.simpleString()}")
+    difference = answer_difference(expected, actual, is_ordered(sql), order_key_positions(expected_df),
+                                   cut_by_limit(sql, len(expected)))
+    if difference:
+        problems.append(f"answers differ: {difference}")
+    in_spark = spark_operators(executed_plan(df))
+    reasons = sorted({f"{op}: {why}" for op, why in fallback_reasons(spark, df)})
+    causes = []
+    if name in known_fallbacks:
+        if not in_spark:
+            problems.append("now runs natively: remove it from KNOWN_FALLBACKS")
+        causes = [r for r in reasons if not any(consequence in r for consequence in CONSEQUENCES)]
+        state = "known fallback: " + ", ".join(sorted({cause.split(":")[0] for cause in causes}))
+    else:
+        if in_spark:
+            problems.append(f"operators left in Spark: {sorted(set(in_spark))}; Thermite says:\n    "
+                            + "\n    ".join(reasons))
+        state = "not native" if in_spark else "native"
+    return QueryCheck(name, len(actual), time.time() - start, state, problems, causes)

@@ -37,46 +37,14 @@ spark = session(app="thermite-tpch", conf={
 })
 tpch.register_tables(spark, data)
 
-# Reasons that only say an operator followed its input into Spark.
-CONSEQUENCES = ("is not native", "produces Spark columnar batches")
 queries_by_reason = {}
 failures = []
 for name in QUERIES:
-    sql = tpch.query_text(name)
-    query_start = time.time()
-    spark.conf.set("spark.thermite.enabled", "false")
-    expected_df = spark.sql(sql)
-    expected = tpch.collect(expected_df)
-    spark.conf.set("spark.thermite.enabled", "true")
-    df = spark.sql(sql)
-    actual = tpch.collect(df)
-
-    problems = []
-    if expected_df.schema != df.schema:
-        problems.append(f"schema {df.schema.simpleString()} differs from Spark's {expected_df.schema.simpleString()}")
-    difference = tpch.answer_difference(expected, actual, tpch.is_ordered(sql), tpch.order_key_positions(expected_df),
-                                       tpch.cut_by_limit(sql, len(expected)))
-    if difference:
-        problems.append(f"answers differ: {difference}")
-    in_spark = tpch.spark_operators(tpch.executed_plan(df))
-    reasons = sorted({f"{op}: {why}" for op, why in tpch.fallback_reasons(spark, df)})
-    if name in KNOWN_FALLBACKS:
-        if not in_spark:
-            problems.append("now runs natively: remove it from KNOWN_FALLBACKS")
-        causes = [r for r in reasons if not any(consequence in r for consequence in CONSEQUENCES)]
-        for cause in causes:
-            queries_by_reason.setdefault(cause, []).append(name)
-        state = "known fallback: " + ", ".join(sorted({cause.split(":")[0] for cause in causes}))
-    else:
-        if in_spark:
-            problems.append(f"operators left in Spark: {sorted(set(in_spark))}; Thermite says:\n    "
-                            + "\n    ".join(reasons))
-        state = "not native" if in_spark else "native"
-    status = "FAILED" if problems else "ok"
-    print(f"{name}: {status} ({len(actual)} rows, {time.time() - query_start:.1f} s, {state})", flush=True)
-    for problem in problems:
-        print(f"  {problem}", flush=True)
-    if problems:
+    result = tpch.check_query(spark, name, KNOWN_FALLBACKS)
+    for cause in result.causes:
+        queries_by_reason.setdefault(cause, []).append(name)
+    print(result.summary(), flush=True)
+    if result.problems:
         failures.append(name)
 
 spark.stop()

@@ -216,6 +216,24 @@ class ParquetScanSuite extends ThermiteTestBase with FailureChecks {
       Seq("ThermiteScanExec", "ThermiteFilterExec"))
   }
 
+  /** Only Spark's scan tells a task which file it reads: a query asking stays with it. */
+  @Test def inputFileNameStaysWithSparksScan(): Unit = {
+    val path = twoFiles("file_names")
+    for (f <- Seq("input_file_name()", "input_file_block_start()", "input_file_block_length()")) {
+      val df = checkNative(spark.read.parquet(path).selectExpr("id", s"$f AS f").where("k > 2"), Nil)
+      assertTrue(Thermite.explainFallback(df), Thermite.explainFallback(df).contains("input_file_name()"))
+      assertTrue(df.collect().forall(r => r.get(1).toString.nonEmpty && r.get(1).toString != "-1"))
+    }
+  }
+
+  /** A subclass of Spark's Parquet format may give the files' columns another meaning. */
+  @Test def subclassesOfSparksFormatStayInSpark(): Unit = {
+    val path = twoFiles("subclassed")
+    val df = checkNative(spark.read.format(classOf[SubclassedParquetFormat].getName).load(path).where("k > 2"), Nil)
+    assertTrue(Thermite.explainFallback(df), Thermite.explainFallback(df).contains(
+      s"file format ${classOf[SubclassedParquetFormat].getName} is not supported"))
+  }
+
   @Test def filesDeletedAfterPlanning(): Unit = {
     val path = twoFiles("deleted")
     val df = spark.read.parquet(path)
@@ -234,3 +252,6 @@ class ParquetScanSuite extends ThermiteTestBase with FailureChecks {
     assertEquals(100L, checkNative(optioned.select("id", "k")).count())
   }
 }
+
+/** Spark's Parquet format under another class, as table formats extend it. */
+class SubclassedParquetFormat extends org.apache.spark.sql.execution.datasources.parquet.ParquetFileFormat

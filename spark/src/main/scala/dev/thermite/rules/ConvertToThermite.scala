@@ -6,6 +6,7 @@ import org.apache.spark.sql.thermite.ThermiteShuffleExchangeExec
 
 import org.apache.spark.internal.Logging
 import org.apache.spark.sql.SparkSession
+import org.apache.spark.sql.catalyst.expressions.{InputFileBlockLength, InputFileBlockStart, InputFileName}
 import org.apache.spark.sql.catalyst.rules.Rule
 import org.apache.spark.sql.execution._
 import org.apache.spark.sql.execution.adaptive.{AdaptiveSparkPlanExec, AQEShuffleReadExec, QueryStageExec}
@@ -20,7 +21,18 @@ case class ConvertToThermite(session: SparkSession) extends Rule[SparkPlan] with
     val conf = session.sessionState.conf
     if (!ThermiteConf.enabled(conf)) return plan
     if (!NativeLoader.available) return plan
-    val converted = plan.transformUp { case node => convert(node) }
+    val fileNamesRead = plan.exists(_.expressions.exists(_.exists {
+      case _: InputFileName | _: InputFileBlockStart | _: InputFileBlockLength => true
+      case _ => false
+    }))
+    val converted = plan.transformUp {
+      // Only Spark's own file scan tells the task which file it reads (Delta's UPDATE and
+      // DELETE ask, to find the files to rewrite).
+      case scan: FileSourceScanExec if fileNamesRead =>
+        Fallback.tag(scan, FileNameReason)
+        scan
+      case node => convert(node)
+    }
     if (ThermiteConf.explainFallback(conf)) {
       val reasons = Fallback.reasons(converted)
       if (reasons.nonEmpty) {
@@ -30,6 +42,9 @@ case class ConvertToThermite(session: SparkSession) extends Rule[SparkPlan] with
     }
     converted
   }
+
+  private val FileNameReason =
+    "the query reads input_file_name() (or its block's start or length), which only Spark's file scan sets"
 
   private def convert(node: SparkPlan): SparkPlan = node match {
     case n: ThermiteExec => n

@@ -9,7 +9,7 @@ import org.apache.spark.sql.catalyst.expressions.{Ascending, Attribute, Expressi
 import org.apache.spark.sql.execution._
 import org.apache.spark.sql.execution.aggregate.{HashAggregateExec, SortAggregateExec}
 import org.apache.spark.sql.catalyst.util.RebaseDateTime
-import org.apache.spark.sql.execution.datasources.parquet.{ParquetFileFormat, ParquetOptions}
+import org.apache.spark.sql.execution.datasources.parquet.ParquetOptions
 import org.apache.spark.sql.execution.exchange.{BroadcastExchangeExec, ShuffleExchangeExec}
 import org.apache.spark.sql.execution.joins.{BroadcastHashJoinExec, ShuffledHashJoinExec, SortMergeJoinExec}
 import org.apache.spark.sql.internal.SQLConf
@@ -206,15 +206,15 @@ object ParquetScanConverter extends OperatorConverter {
     val dataColumns = scan.output.take(scan.requiredSchema.length)
     // Local files are read directly; any other scheme through the task's Hadoop file system.
     val local = relation.location.rootPaths.forall(p => LocalSchemes.contains(p.toUri.getScheme))
-    if (!relation.fileFormat.isInstanceOf[ParquetFileFormat]) {
-      Left(s"file format ${relation.fileFormat} is not supported")
-    } else if (scan.output.length != scan.requiredSchema.length + relation.partitionSchema.length) {
+    if (scan.output.length != scan.requiredSchema.length + relation.partitionSchema.length) {
       Left("metadata columns are not supported")
     } else if (SQLConf.get.isParquetINT96TimestampConversion && scan.requiredSchema.exists(_.dataType == TimestampType)) {
       Left(s"${SQLConf.PARQUET_INT96_TIMESTAMP_CONVERSION.key} is not supported")
     } else {
       for {
-        data <- SparkTypes.schema(scan.requiredSchema)
+        // The columns as the files name them; the scan's output keeps Spark's names.
+        fileSchema <- ScanFormats.fileSchema(relation, scan.requiredSchema)
+        data <- SparkTypes.schema(fileSchema)
         partitions <- SparkTypes.schema(relation.partitionSchema)
       } yield {
         // As Spark's reader takes them: the read's options first, then the session's.
