@@ -30,8 +30,21 @@ spark = builder.getOrCreate()
 spark.sparkContext.setLogLevel("ERROR")
 tpch.register_tables(spark, data_dir)
 
-results = {q: {"times": [], "answer": None, "columns": None, "error": None, "in_spark": None}
+results = {q: {"times": [], "answer": None, "columns": None, "error": None, "in_spark": None, "io": None}
            for q in tpch.query_names()}
+scheme = data_dir.split("://")[0] if "://" in data_dir else "file"
+
+
+def io_counts():
+    """(read operations, bytes read) of the data's Hadoop file system in this JVM so far (local
+    mode: the executors' reads too). Thermite's reads of a non-local file system go through it."""
+    ops, read = 0, 0
+    for stats in spark._jvm.org.apache.hadoop.fs.FileSystem.getAllStatistics():
+        if stats.getScheme() == scheme:
+            ops += stats.getReadOps()
+            read += stats.getBytesRead()
+    return ops, read
+
 
 
 def run(query, label):
@@ -39,10 +52,12 @@ def run(query, label):
     if result["error"]:
         return
     try:
+        before = io_counts()
         start = time.perf_counter()
         df = spark.sql(tpch.query_text(query))
         rows = tpch.collect(df)
         elapsed = time.perf_counter() - start
+        after = io_counts()
     except Exception as e:  # a configuration that fails a query is reported, not fatal
         result["error"] = str(e).splitlines()[0] if str(e) else type(e).__name__
         print(f"[{name}] {label} {query}: ERROR {result['error']}", flush=True)
@@ -51,6 +66,7 @@ def run(query, label):
     print(f"[{name}] {label} {query}: {elapsed:.2f} s", flush=True)
     if label != "warm-up":
         result["times"].append(elapsed)
+        result["io"] = (after[0] - before[0], after[1] - before[1])
     result["answer"] = rows
     result["columns"] = df.schema.simpleString()
     if native_prefix != "-":

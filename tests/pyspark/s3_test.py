@@ -9,55 +9,19 @@ Environment: THERMITE_S3_JARS, the folder holding hadoop-aws and the AWS SDK bun
 s3-jars` fetches them from Maven Central)."""
 
 import os
-import socket
-import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tpch"))
 
-import boto3  # noqa: E402
 import tpch  # noqa: E402
 from common import fetched_jars, plugin_jar, session  # noqa: E402
+from s3_server import S3Server  # noqa: E402
 
 BUCKET = "tpch"
-ACCESS_KEY, SECRET_KEY = "thermite-test", "thermite-secret"
 # A task that cannot reach the server gives up within these (milliseconds, attempts).
 CONNECT_TIMEOUT_MS, ATTEMPTS = 2000, 2
 GONE_SERVER_BOUND_S = 120
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_server(port):
-    """moto's S3 server on loopback; returns once it answers."""
-    server = subprocess.Popen([os.path.join(os.path.dirname(sys.executable), "moto_server"), "-H", "127.0.0.1",
-                               "-p", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return server
-        except OSError:
-            time.sleep(0.2)
-    server.kill()
-    sys.exit("the S3 server did not start")
-
-
-def upload(client, local_dir, prefix):
-    """Every Parquet file under `local_dir`, as objects under `prefix`."""
-    count = 0
-    for root, _, files in os.walk(local_dir):
-        for f in files:
-            if f.endswith(".parquet"):
-                key = prefix + "/" + os.path.relpath(os.path.join(root, f), local_dir)
-                client.upload_file(os.path.join(root, f), BUCKET, key)
-                count += 1
-    return count
 
 
 def failure(spark, query, thermite):
@@ -72,37 +36,22 @@ def failure(spark, query, thermite):
     raise AssertionError(f"the query succeeded with Thermite {'on' if thermite else 'off'}")
 
 
-port = free_port()
-endpoint = f"http://127.0.0.1:{port}"
-server = start_server(port)
+server = S3Server()
 failures = []
 try:
-    client = boto3.client("s3", endpoint_url=endpoint, aws_access_key_id=ACCESS_KEY,
-                          aws_secret_access_key=SECRET_KEY, region_name="us-east-1")
+    client = server.client()
     client.create_bucket(Bucket=BUCKET)
     start = time.time()
     data = tpch.ensure_data("0.1")
-    objects = upload(client, data, "sf0.1")
-    print(f"uploaded TPC-H SF0.1 ({objects} objects) to {endpoint} in {time.time() - start:.1f} s", flush=True)
+    objects = server.upload(BUCKET, data, "sf0.1")
+    print(f"uploaded TPC-H SF0.1 ({objects} objects) to {server.endpoint} in {time.time() - start:.1f} s", flush=True)
 
     spark = session(master="local[2,2]", app="thermite-s3", conf={
         "spark.jars": ",".join([plugin_jar()] + fetched_jars("s3-jars", ["hadoop-aws", "the AWS SDK bundle"])),
         "spark.sql.session.timeZone": "UTC",
         "spark.sql.shuffle.partitions": "4",
         "spark.ui.showConsoleProgress": "false",
-        # What any job reading this bucket sets; nothing here is Thermite's.
-        "spark.hadoop.fs.s3a.endpoint": endpoint,
-        "spark.hadoop.fs.s3a.endpoint.region": "us-east-1",
-        "spark.hadoop.fs.s3a.path.style.access": "true",
-        "spark.hadoop.fs.s3a.connection.ssl.enabled": "false",
-        "spark.hadoop.fs.s3a.aws.credentials.provider": "org.apache.hadoop.fs.s3a.SimpleAWSCredentialsProvider",
-        "spark.hadoop.fs.s3a.access.key": ACCESS_KEY,
-        "spark.hadoop.fs.s3a.secret.key": SECRET_KEY,
-        "spark.hadoop.fs.s3a.connection.establish.timeout": str(CONNECT_TIMEOUT_MS),
-        "spark.hadoop.fs.s3a.connection.timeout": str(CONNECT_TIMEOUT_MS),
-        "spark.hadoop.fs.s3a.attempts.maximum": str(ATTEMPTS),
-        "spark.hadoop.fs.s3a.retry.limit": str(ATTEMPTS),
-        "spark.hadoop.fs.s3a.retry.interval": "100ms",
+        **server.s3a_conf(CONNECT_TIMEOUT_MS, ATTEMPTS),
     })
     tpch.register_tables(spark, f"s3a://{BUCKET}/sf0.1")
     for name in os.environ.get("TPCH_QUERIES", ",".join(tpch.query_names())).split(","):
@@ -154,8 +103,7 @@ try:
     def lineitem():
         return spark.sql("SELECT l_returnflag, sum(l_quantity) FROM lineitem GROUP BY l_returnflag")
 
-    server.kill()
-    server.wait()
+    server.stop()
     for thermite in [False, True]:
         error, seconds = failure(spark, lineitem, thermite)
         who = "Thermite" if thermite else "Spark"
@@ -167,7 +115,7 @@ try:
             print(error[:2000], flush=True)
     spark.stop()
 finally:
-    server.kill()
+    server.stop()
 
 print(f"s3: {'ok' if not failures else 'FAILED: ' + ', '.join(failures)}")
 sys.exit(1 if failures else 0)
