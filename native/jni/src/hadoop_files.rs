@@ -104,14 +104,12 @@ impl fmt::Display for HadoopFiles {
     }
 }
 
+// `get_ranges` keeps its default, which merges nearby ranges into one read: each read through S3A
+// is a request (a column chunk apiece otherwise).
 #[async_trait]
 impl ObjectStore for HadoopFiles {
     async fn get_range(&self, location: &Path, range: Range<u64>) -> object_store::Result<Bytes> {
         self.read(location, range)
-    }
-
-    async fn get_ranges(&self, location: &Path, ranges: &[Range<u64>]) -> object_store::Result<Vec<Bytes>> {
-        ranges.iter().map(|r| self.read(location, r.clone())).collect()
     }
 
     async fn get_opts(&self, _location: &Path, _options: GetOptions) -> object_store::Result<GetResult> {
