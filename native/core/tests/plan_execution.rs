@@ -330,7 +330,6 @@ fn outer_joins_of_two_scans_with_a_condition() {
                 // left.id + right.id < 50: ids below 25 match.
                 condition: Some(binary(Op::Lt, binary(Op::Add, column(0), column(3), Some(Kind::Long)), long(50), None)),
                 null_aware: false,
-                sort_merge_over_budget: true,
                 streamed_order: vec![],
             }))),
         };

@@ -78,8 +78,9 @@ pub fn build(
             hash(join, join.build_left, join_type, left, right, keys, ctx)
         }
         Strategy::Hash => {
-            let mergeable = join.sort_merge_over_budget && keys.mergeable(&left_schema, &right_schema);
             let probe_order = streamed_order(join, &left_schema, &right_schema, ctx)?;
+            // Sorting instead of hashing loses the streamed side's order, which a parent may use.
+            let mergeable = probe_order.is_none() && keys.mergeable(&left_schema, &right_schema);
             budgeted(join, join.build_left, probe_order, join_type, left, right, keys, ctx, |left, right, keys| {
                 if !mergeable {
                     return Ok(None);

@@ -210,19 +210,8 @@ impl ScanOptions {
 
 /// Whether an object store's "not found" is among the causes of `err`.
 fn says_not_found(err: &DataFusionError) -> bool {
-    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(err);
-    while let Some(e) = cause {
-        if matches!(e.downcast_ref::<object_store::Error>(), Some(object_store::Error::NotFound { .. })) {
-            return true;
-        }
-        if let Some(DataFusionError::ObjectStore(inner)) = e.downcast_ref::<DataFusionError>() {
-            if matches!(inner.as_ref(), object_store::Error::NotFound { .. }) {
-                return true;
-            }
-        }
-        cause = e.source();
-    }
-    false
+    std::iter::successors(Some(err as &(dyn std::error::Error + 'static)), |e| e.source())
+        .any(|e| matches!(e.downcast_ref::<object_store::Error>(), Some(object_store::Error::NotFound { .. })))
 }
 
 /// One file split's batches, ending early where Spark would skip the rest of the file.

@@ -34,8 +34,7 @@ object JoinConverter extends OperatorConverter {
         b <- joinProto(j.leftKeys, j.rightKeys, j.joinType, j.condition, j.left, j.right, proto.Join.Strategy.HASH)
         order <- streamedOrder(j)
       } yield {
-        // Sorting instead of hashing loses the streamed side's order, which a parent may use.
-        b.setBuildLeft(j.buildSide == BuildLeft).setSortMergeOverBudget(j.outputOrdering.isEmpty)
+        b.setBuildLeft(j.buildSide == BuildLeft)
         order.foreach(b.addStreamedOrder)
         ThermiteShuffledHashJoinExec(detach(j), b.build(), j.left, j.right)
       }
