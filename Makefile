@@ -26,7 +26,7 @@ NATIVE_RESOURCE_DIR := spark/target/native-resources/dev/thermite/native/$(PLATF
 # Spark in tests stays on loopback.
 export SPARK_LOCAL_IP := 127.0.0.1
 
-.PHONY: jar native demo test test-native test-jvm test-pyspark pyenv bench bench-s3 tpcds spark-tests spark-tests-jar s3-jars delta-jars clean
+.PHONY: jar native demo test test-native test-jvm test-pyspark pyenv bench bench-s3 bench-delta tpcds spark-tests spark-tests-jar s3-jars delta-jars clean
 
 native:
 	cargo build --release -p thermite-jni
@@ -113,15 +113,22 @@ COMET_JAR := $(THERMITE_CACHE)/bench-jars/comet-spark-spark3.5_2.12-$(COMET_VERS
 MATPLOTLIB_VERSION := 3.11.2
 BENCH_STAMP := $(VENV)/.installed-bench-matplotlib$(MATPLOTLIB_VERSION)
 
-bench: jar pyenv $(BENCH_STAMP) $(COMET_JAR) $(S3_JARS_STAMP)
+bench: jar pyenv $(BENCH_STAMP) $(COMET_JAR) $(S3_JARS_STAMP) $(DELTA_JARS_STAMP)
 	THERMITE_CACHE=$(THERMITE_CACHE) $(PYTHON) benchmarks/tpch_bench.py --scale $(SCALE) \
 	  --iterations $(ITERATIONS) --comet-jar $(COMET_JAR) --results $(BENCH_RESULTS)
 	THERMITE_CACHE=$(THERMITE_CACHE) THERMITE_S3_JARS=$(S3_JARS) $(PYTHON) benchmarks/s3_bench.py \
+	  --scale $(SCALE) --iterations $(ITERATIONS) --results $(BENCH_RESULTS)
+	THERMITE_CACHE=$(THERMITE_CACHE) THERMITE_DELTA_JARS=$(DELTA_JARS) $(PYTHON) benchmarks/delta_bench.py \
 	  --scale $(SCALE) --iterations $(ITERATIONS) --results $(BENCH_RESULTS)
 
 # Only the S3 half of `make bench`: TPC-H from local disk and from S3, Spark and Thermite.
 bench-s3: jar pyenv $(S3_JARS_STAMP)
 	THERMITE_CACHE=$(THERMITE_CACHE) THERMITE_S3_JARS=$(S3_JARS) $(PYTHON) benchmarks/s3_bench.py \
+	  --scale $(SCALE) --iterations $(ITERATIONS) --results $(BENCH_RESULTS)
+
+# Only the Delta part of `make bench`: TPC-H over Delta tables with deletion vectors.
+bench-delta: jar pyenv $(DELTA_JARS_STAMP)
+	THERMITE_CACHE=$(THERMITE_CACHE) THERMITE_DELTA_JARS=$(DELTA_JARS) $(PYTHON) benchmarks/delta_bench.py \
 	  --scale $(SCALE) --iterations $(ITERATIONS) --results $(BENCH_RESULTS)
 
 $(BENCH_STAMP): $(PYENV_STAMP)

@@ -9,7 +9,6 @@ Usage: s3_bench.py --scale 1 --iterations 3 [--results DIR]"""
 
 import argparse
 import os
-import statistics
 import sys
 import tempfile
 import time
@@ -22,7 +21,8 @@ sys.path.insert(0, os.path.join(REPO, "tests", "pyspark"))
 import tpch  # noqa: E402
 from common import fetched_jars, plugin_jar  # noqa: E402
 from s3_server import S3Server  # noqa: E402
-from tpch_bench import COMMON_CONF, answer_differences, run_configuration  # noqa: E402
+from tpch_bench import (COMMON_CONF, answer_differences, failed, median, report_tail,  # noqa: E402
+                        run_configuration, write_markdown)
 
 BUCKET = "tpch"
 
@@ -60,11 +60,7 @@ def main():
     reference = {"vanilla": results["vanilla-local"]}
     differences = answer_differences({**reference, **{k: v for k, v in results.items() if k != "vanilla-local"}})
     write_report(args, results, differences)
-    return 1 if differences or any(r["error"] for runs in results.values() for r in runs.values()) else 0
-
-
-def median(run):
-    return statistics.median(run["times"]) if run["times"] else float("nan")
+    return 1 if failed(results, differences) else 0
 
 
 def write_report(args, results, differences):
@@ -87,18 +83,8 @@ def write_report(args, results, differences):
               f"{totals['vanilla-s3'] / totals['thermite-s3']:.2f}x from S3. S3 over local disk: "
               f"Spark {totals['vanilla-s3'] / totals['vanilla-local']:.2f}x, "
               f"Thermite {totals['thermite-s3'] / totals['thermite-local']:.2f}x.", ""]
-    not_native = [(q, results["thermite-s3"][q]["in_spark"]) for q in tpch.query_names()
-                  if results["thermite-s3"][q]["in_spark"]]
-    lines.append("Every query ran fully natively from S3." if not not_native else
-                 "Left in Spark from S3: " + "; ".join(f"{q}: {ops}" for q, ops in not_native))
-    lines.append("Answers: " + ("all equal to vanilla Spark's from local disk." if not differences else
-                                "; ".join(f"{q} ({n}): {d}" for q, n, d in differences)))
-    path = os.path.join(args.results, f"s3-sf{args.scale}.md")
-    with open(path, "w") as f:
-        f.write("\n".join(lines) + "\n")
-    print("\n".join(lines))
-    print(f"report: {path}")
-
+    lines = report_tail(lines, results["thermite-s3"], differences, " from S3")
+    write_markdown(os.path.join(args.results, f"s3-sf{args.scale}.md"), lines)
 
 if __name__ == "__main__":
     sys.exit(main())

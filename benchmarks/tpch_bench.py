@@ -8,6 +8,7 @@ import argparse
 import json
 import os
 import pickle
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -61,7 +62,7 @@ def configurations(comet_jar):
     ]
 
 
-def run_configuration(name, conf, native_prefix, data_dir, iterations, workdir):
+def run_configuration(name, conf, native_prefix, data_dir, iterations, workdir, table_format="parquet"):
     conf_path = os.path.join(workdir, f"{name}.json")
     out_path = os.path.join(workdir, f"{name}.pickle")
     with open(conf_path, "w") as f:
@@ -69,10 +70,37 @@ def run_configuration(name, conf, native_prefix, data_dir, iterations, workdir):
     print(f"=== {name}: a warm-up pass, then {iterations} timed iteration(s) in a fresh JVM", flush=True)
     start = time.time()
     subprocess.run([sys.executable, os.path.join(BENCH, "tpch_engine.py"), name, conf_path, data_dir,
-                    str(iterations), out_path, native_prefix], check=True)
+                    str(iterations), out_path, native_prefix, table_format], check=True)
     print(f"=== {name}: done in {time.time() - start:.0f} s", flush=True)
     with open(out_path, "rb") as f:
         return pickle.load(f)
+
+
+def median(run):
+    """A query's median time in one configuration (NaN where it failed)."""
+    return statistics.median(run["times"]) if run["times"] else float("nan")
+
+
+def failed(results, differences):
+    """Whether any answer differs or any query failed in any configuration."""
+    return bool(differences) or any(r["error"] for runs in results.values() for r in runs.values())
+
+
+def report_tail(lines, runs, differences, where):
+    """`lines` with the queries `runs` (Thermite's) left in Spark and the answers' verdict."""
+    not_native = [(q, runs[q]["in_spark"]) for q in tpch.query_names() if runs[q]["in_spark"]]
+    return lines + [
+        f"Every query ran fully natively{where}." if not not_native else
+        f"Left in Spark{where}: " + "; ".join(f"{q}: {ops}" for q, ops in not_native),
+        "Answers: " + ("all equal to vanilla Spark's." if not differences else
+                       "; ".join(f"{q} ({n}): {d}" for q, n, d in differences))]
+
+
+def write_markdown(path, lines):
+    with open(path, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    print("\n".join(lines))
+    print(f"report: {path}")
 
 
 def answer_differences(results):

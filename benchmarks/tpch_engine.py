@@ -3,7 +3,7 @@ then timed iterations. Writes each query's times, the operators its last run lef
 its answer (the last run's rows) to a pickle for tpch_bench.py, which starts one such process
 per configuration. NATIVE_PREFIX names the configuration's native operators (`-`: none to check).
 
-Usage: tpch_engine.py NAME CONF_JSON DATA_DIR ITERATIONS OUT_PICKLE NATIVE_PREFIX"""
+Usage: tpch_engine.py NAME CONF_JSON DATA_DIR ITERATIONS OUT_PICKLE NATIVE_PREFIX [TABLE_FORMAT]"""
 
 import json
 import os
@@ -16,7 +16,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(
 
 import tpch  # noqa: E402
 
-name, conf_path, data_dir, iterations, out_path, native_prefix = sys.argv[1:]
+name, conf_path, data_dir, iterations, out_path, native_prefix = sys.argv[1:7]
+table_format = sys.argv[7] if len(sys.argv) > 7 else "parquet"
 iterations = int(iterations)
 with open(conf_path) as f:
     conf = json.load(f)
@@ -28,7 +29,7 @@ for key, value in conf.items():
     builder = builder.config(key, value)
 spark = builder.getOrCreate()
 spark.sparkContext.setLogLevel("ERROR")
-tpch.register_tables(spark, data_dir)
+tpch.register_tables(spark, data_dir, table_format)
 
 results = {q: {"times": [], "answer": None, "columns": None, "error": None, "in_spark": None, "io": None}
            for q in tpch.query_names()}

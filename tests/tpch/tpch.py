@@ -51,9 +51,9 @@ def generated_once(target, what, command):
     return target
 
 
-def register_tables(spark, data_dir):
+def register_tables(spark, data_dir, table_format="parquet"):
     for table in TABLES:
-        spark.read.parquet(os.path.join(data_dir, table)).createOrReplaceTempView(table)
+        spark.read.format(table_format).load(os.path.join(data_dir, table)).createOrReplaceTempView(table)
 
 
 def query_names():

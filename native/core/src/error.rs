@@ -18,6 +18,12 @@ pub enum ErrorKind {
     /// rebase mode says not to guess (`EXCEPTION`): dates and INT64 timestamps, or INT96 ones.
     AncientDatetime,
     AncientInt96,
+    /// A file column's physical type that Spark's reader refuses to read as the read schema's
+    /// type; the message is Spark's (`column: [c], physicalType: INT32, logicalType: date`).
+    ColumnTypeMismatch,
+    /// Ignoring case, several columns of a file answer to one read column; the message names them
+    /// (`field: a, matched: [a, A]`).
+    DuplicateField,
     /// Computing a result failed.
     Execution,
     /// Spark's memory manager refused memory an operator could not do without.
@@ -34,6 +40,8 @@ impl ErrorKind {
             ErrorKind::FileNotFound => "FILE_NOT_FOUND",
             ErrorKind::AncientDatetime => "ANCIENT_DATETIME",
             ErrorKind::AncientInt96 => "ANCIENT_INT96",
+            ErrorKind::ColumnTypeMismatch => "COLUMN_TYPE_MISMATCH",
+            ErrorKind::DuplicateField => "DUPLICATE_FIELD",
             ErrorKind::Execution => "EXECUTION",
             ErrorKind::OutOfMemory => "OUT_OF_MEMORY",
             ErrorKind::Panic => "PANIC",

@@ -10,7 +10,7 @@ use datafusion::physical_expr::{LexOrdering, PhysicalSortExpr};
 use datafusion::physical_plan::limit::GlobalLimitExec;
 use datafusion::physical_plan::sorts::sort::SortExec;
 
-use arrow::datatypes::Schema;
+use arrow::datatypes::{DataType, Schema};
 use datafusion::physical_expr::PhysicalExpr;
 use datafusion::physical_plan::filter::FilterExec;
 use datafusion::physical_plan::projection::ProjectionExec;
@@ -28,6 +28,7 @@ use datafusion::logical_expr::ColumnarValue;
 use datafusion::physical_plan::coalesce_batches::CoalesceBatchesExec;
 use crate::operators::legacy_calendar::{CalendarSettings, SparkCalendar};
 use crate::operators::{ExpandExec, FileSystem, JvmInputExec, OperatorContextExec, ParquetScanExec, ScanFile, ScanOptions};
+use crate::operators::row_positions::{PositionColumns, RowMarks};
 use crate::proto;
 use crate::proto::operator::Kind;
 use crate::types::{required, to_arrow_schema, to_scalar};
@@ -280,6 +281,11 @@ fn parquet_scan(scan: &proto::ParquetScan, ctx: &PlannerContext) -> Result<Arc<d
                 length: f.length,
                 file_size: f.file_size.max(0) as u64,
                 partition_values: f.partition_values.iter().map(to_scalar).collect::<Result<_>>()?,
+                row_marks: f
+                    .row_marks
+                    .as_ref()
+                    .map(|m| RowMarks { rows: m.rows.clone(), keep_marked: m.keep_marked })
+                    .unwrap_or_default(),
             })
         })
         .collect::<Result<Vec<_>>>()?;
@@ -291,6 +297,10 @@ fn parquet_scan(scan: &proto::ParquetScan, ctx: &PlannerContext) -> Result<Arc<d
         last_switch_day: scan.last_switch_julian_day,
         last_switch_micros: scan.last_switch_julian_micros,
         calendar: ctx.calendar.clone(),
+    };
+    let positions = PositionColumns {
+        row_index: position_column(scan.row_index_column, &data_schema, DataType::Int64)?,
+        row_deleted: position_column(scan.row_deleted_column, &data_schema, DataType::Int8)?,
     };
     let file_system = if scan.hadoop_file_system {
         let store = ctx.file_systems.get(scan.input_index as usize).cloned().flatten().ok_or_else(|| {
@@ -312,8 +322,18 @@ fn parquet_scan(scan: &proto::ParquetScan, ctx: &PlannerContext) -> Result<Arc<d
             ignore_corrupt_files: scan.ignore_corrupt_files,
             ignore_missing_files: scan.ignore_missing_files,
             calendar,
+            positions,
         },
     )))
+}
+
+/// A column of `schema` computed from row positions, checked to be of `data_type`.
+fn position_column(index: Option<u32>, schema: &Schema, data_type: DataType) -> Result<Option<usize>> {
+    let Some(i) = index.map(|i| i as usize) else { return Ok(None) };
+    match schema.fields().get(i) {
+        Some(f) if f.data_type() == &data_type => Ok(Some(i)),
+        _ => Err(ThermiteError::plan(format!("the scan's position column #{i} is not a {data_type} column of its read schema"))),
+    }
 }
 
 /// The pruning filters ANDed together, or `None` for no filters.

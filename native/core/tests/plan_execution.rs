@@ -105,9 +105,10 @@ fn task_input(files: &[(String, u64)], partition_value: Option<i32>) -> Vec<u8> 
                 .map(|v| vec![proto::Literal { r#type: Some(ty(Kind::Int)), value: Some(literal::Value::IntValue(v)) }])
                 .unwrap_or_default(),
             uri: format!("file://{path}"),
+            ..Default::default()
         })
         .collect();
-    proto::TaskInput { scans: vec![proto::ScanInput { files }], ..Default::default() }.encode_to_vec()
+    proto::TaskInput { scans: vec![proto::ScanInput { files, ..Default::default() }], ..Default::default() }.encode_to_vec()
 }
 
 fn run(root: proto::Operator, input: &[u8]) -> Result<Vec<RecordBatch>, thermite_core::error::ThermiteError> {
@@ -300,7 +301,9 @@ fn outer_joins_of_two_scans_with_a_condition() {
             file_size: size as i64,
             partition_values: vec![],
             uri: format!("file://{}", path.display()),
+            ..Default::default()
         }],
+        ..Default::default()
     };
     let input =
         proto::TaskInput { scans: vec![split(&left_path, left_size), split(&right_path, right_size)], ..Default::default() }.encode_to_vec();

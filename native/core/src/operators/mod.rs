@@ -12,6 +12,7 @@ pub mod operator_context;
 pub mod parquet_scan;
 pub mod parquet_strings;
 pub mod preloaded_footer;
+pub mod row_positions;
 pub mod schema_adapter;
 
 pub use expand::ExpandExec;

@@ -29,8 +29,9 @@ use parquet::file::metadata::ParquetMetaData;
 
 use super::legacy_calendar::CalendarSettings;
 use super::preloaded_footer::PreloadedFooter;
+use super::row_positions::{split_row_groups, PositionColumns, RowMarks, RowPositions};
 use super::parquet_strings::strings_as_bytes;
-use super::schema_adapter::SparkSchemaAdapterFactory;
+use super::schema_adapter::{reinterprets_values, SparkSchemaAdapterFactory};
 use crate::error::{find_thermite_error, is_out_of_memory, ErrorKind, ThermiteError};
 use crate::metrics;
 use crate::operators::task_stream_properties;
@@ -47,6 +48,8 @@ pub struct ScanFile {
     pub length: i64,
     pub file_size: u64,
     pub partition_values: Vec<ScalarValue>,
+    /// The rows its deletion vector marks, where the scan reads Delta's deletion flag.
+    pub row_marks: RowMarks,
 }
 
 /// Where the scan's files are read from.
@@ -70,6 +73,8 @@ pub struct ScanOptions {
     pub ignore_corrupt_files: bool,
     pub ignore_missing_files: bool,
     pub calendar: CalendarSettings,
+    /// Columns computed from each row's position in its file.
+    pub positions: PositionColumns,
 }
 
 #[derive(Debug)]
@@ -112,13 +117,13 @@ impl ScanOptions {
         options.global.schema_force_view_types = false;
         options.global.binary_as_string = false;
         options.global.coerce_int96 = Some("us".to_string());
-        // String columns read as their bytes, valid UTF-8 or not, as Spark reads them.
         let mut source = ParquetSource::new(options)
-            .with_parquet_file_reader_factory(Arc::new(PreloadedFooter::new(store, strings_as_bytes(footer).map_err(DataFusionError::from)?)));
+            .with_parquet_file_reader_factory(Arc::new(PreloadedFooter::new(store, Arc::clone(&footer))));
         if let Some(predicate) = self.pruning_predicate.as_ref().filter(|_| prune) {
             source = source.with_predicate(Arc::clone(predicate));
         }
-        source.with_schema_adapter_factory(Arc::new(SparkSchemaAdapterFactory { case_sensitive: self.case_sensitive }))
+        let file_columns = footer.file_metadata().schema_descr_ptr();
+        source.with_schema_adapter_factory(Arc::new(SparkSchemaAdapterFactory { case_sensitive: self.case_sensitive, file_columns }))
     }
 
     /// One file split's batches, its footer read first to learn its calendar.
@@ -138,14 +143,27 @@ impl ScanOptions {
             .calendar
             .for_file(&self.data_schema, self.case_sensitive, &footer)
             .map_err(ThermiteError::into_datafusion)?;
+        // String columns read as their bytes, valid UTF-8 or not, as Spark reads them.
+        let footer = strings_as_bytes(footer).map_err(DataFusionError::from)?;
+        // Statistics describe the values read only where the calendar and the values' meaning
+        // stay; rows keep their positions only where no row group is skipped.
+        let prune = !rebase.is_legacy()
+            && !self.positions.any()
+            && !reinterprets_values(&self.data_schema, footer.file_metadata().schema_descr(), self.case_sensitive);
         let mut partitioned = PartitionedFile::new(location.to_string(), file.file_size)
             .with_range(file.start, file.start + file.length);
+        let mut positions = None;
+        if self.positions.any() {
+            let (plan, runs) = split_row_groups(&footer, file.start, file.start + file.length);
+            partitioned = partitioned.with_extensions(Arc::new(plan));
+            positions = Some(RowPositions::new(self.positions, runs, file.row_marks.clone()));
+        }
         partitioned.object_meta.location = location;
         partitioned.partition_values = file.partition_values.clone();
         let config = FileScanConfigBuilder::new(
             ObjectStoreUrl::local_filesystem(),
             Arc::clone(&self.data_schema),
-            self.parquet_source(store, footer, !rebase.is_legacy())?,
+            self.parquet_source(store, footer, prune)?,
         )
         .with_file(partitioned)
         .with_table_partition_cols(self.partition_fields.clone())
@@ -153,9 +171,12 @@ impl ScanOptions {
         .build();
         let reader = DataSourceExec::from_data_source(config);
         opened.lock().expect("scan metrics lock").push(Arc::clone(&reader));
-        let batches = reader.execute(0, context)?;
+        let mut batches = reader.execute(0, context)?.boxed();
+        if let Some(mut positions) = positions {
+            batches = batches.and_then(move |batch| future::ready(positions.fill(batch))).boxed();
+        }
         if rebase.is_empty() {
-            return Ok(batches.boxed());
+            return Ok(batches);
         }
         Ok(batches.and_then(move |batch| future::ready(rebase.apply(batch).map_err(ThermiteError::into_datafusion))).boxed())
     }
@@ -191,7 +212,14 @@ impl ScanOptions {
         }
         let cause = find_thermite_error(&err).cloned();
         let (kind, message, read_failure) = match cause {
-            Some(e) if matches!(e.kind, ErrorKind::AncientDatetime | ErrorKind::AncientInt96) => (e.kind, e.message, false),
+            Some(e)
+                if matches!(
+                    e.kind,
+                    ErrorKind::AncientDatetime | ErrorKind::AncientInt96 | ErrorKind::ColumnTypeMismatch | ErrorKind::DuplicateField
+                ) =>
+            {
+                (e.kind, e.message, false)
+            }
             _ if missing => (ErrorKind::FileNotFound, err.to_string(), self.ignore_corrupt_files),
             _ => (ErrorKind::Io, err.to_string(), self.ignore_missing_files),
         };

@@ -1,54 +1,248 @@
 //! Maps a Parquet file's columns to Spark's read schema the way Spark's reader does: by name,
-//! ignoring case unless `spark.sql.caseSensitive`; columns missing from the file read as NULL.
+//! ignoring case unless `spark.sql.caseSensitive`; columns missing from the file read as NULL;
+//! each column converted to its read type exactly as Spark 3.5's vectorized reader would
+//! (`ParquetVectorUpdaterFactory`), or failing with Spark's own error where Spark's fails.
 
 use std::sync::Arc;
 
-use arrow::array::ArrayRef;
+use arrow::array::{Array, ArrayRef, AsArray, BinaryArray, Int32Array, Int64Array};
 use arrow::compute::{cast_with_options, CastOptions};
-use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
-use datafusion::common::{plan_err, Result};
+use arrow::datatypes::{
+    DataType, Date32Type, Decimal128Type, Field, Int16Type, Int32Type, Int64Type, Int8Type, Schema, SchemaRef,
+    Time32MillisecondType, Time64MicrosecondType, Time64NanosecondType, TimeUnit, TimestampMicrosecondType,
+    TimestampMillisecondType, TimestampNanosecondType, UInt16Type, UInt32Type, UInt64Type, UInt8Type,
+};
+use datafusion::common::{exec_err, Result};
 use datafusion::datasource::schema_adapter::{SchemaAdapter, SchemaAdapterFactory, SchemaMapper, SchemaMapping};
+use parquet::basic::Type as PhysicalType;
+use parquet::schema::types::{ColumnDescriptor, SchemaDescriptor};
 
+use crate::error::{ErrorKind, ThermiteError};
 use crate::spark_utf8;
 
-/// Whether a file column of type `file` can be read as Spark's `table` type: the same type, or a
-/// change of representation only (timestamp units, string/binary, wider decimal precision).
-/// Anything else is an error, as in Spark, rather than a conversion Spark would not make.
-fn readable_as(file: &DataType, table: &DataType) -> bool {
-    use DataType::*;
-    match (file, table) {
-        (f, t) if f == t => true,
-        (Timestamp(_, _), Timestamp(TimeUnit::Microsecond, _)) => true,
-        (Utf8 | LargeUtf8 | Utf8View | Binary | LargeBinary | BinaryView, Utf8 | Binary) => true,
-        (Decimal128(fp, fs), Decimal128(tp, ts)) => fs == ts && fp <= tp,
-        _ => false,
+/// How a file column becomes a column of its read type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Conversion {
+    /// The same values in another representation, as arrow casts them (timestamp units,
+    /// string/binary, a decimal's wider precision, unsigned to a wider signed type).
+    Cast,
+    /// The column's 32-bit physical values (a decimal's unscaled value, a date's days),
+    /// truncated to the read type as Java's `(byte)` and `(short)` truncate.
+    Int32Bits,
+    /// The column's 64-bit physical values (a decimal's unscaled value, a timestamp's count).
+    Int64Bits,
+    /// A fixed-length decimal's stored bytes: big-endian two's complement, this many bytes.
+    DecimalBytes(usize),
+}
+
+impl Conversion {
+    /// Whether values change meaning (not only representation), so the file's statistics do not
+    /// describe the values read.
+    pub fn reinterprets(self, file: &DataType, table: &DataType) -> bool {
+        self != Conversion::Cast && file != table
     }
+}
+
+/// How Spark 3.5 reads a Parquet `column` (arrow reads it as `file`) as the read type `table`,
+/// or `None` where Spark's reader refuses the pair.
+pub fn spark_conversion(column: &ColumnDescriptor, file: &DataType, table: &DataType) -> Option<Conversion> {
+    use DataType::*;
+    // Spark reads a decimal column as a decimal of the same scale and at least its precision.
+    let decimal_fits = |tp: u8, ts: i8| matches!(file, Decimal128(fp, fs) if *fp <= tp && *fs == ts);
+    let conversion = match (column.physical_type(), table) {
+        (PhysicalType::BOOLEAN, Boolean) => Conversion::Cast,
+        (PhysicalType::INT32, Int8 | Int16 | Int32 | Date32) => Conversion::Int32Bits,
+        (PhysicalType::INT32, Decimal128(tp, ts)) if *tp <= 9 && decimal_fits(*tp, *ts) => Conversion::Cast,
+        (PhysicalType::INT32, Int64) if *file == UInt32 => Conversion::Cast,
+        (PhysicalType::INT64, Int64) => Conversion::Int64Bits,
+        (PhysicalType::INT64, Decimal128(tp, ts)) if *tp <= 18 && decimal_fits(*tp, *ts) => Conversion::Cast,
+        (PhysicalType::INT64, Decimal128(20, 0)) if *file == UInt64 => Conversion::Cast,
+        // A timestamp without time zone reads as one with; not the other way round.
+        (PhysicalType::INT64, Timestamp(TimeUnit::Microsecond, zone))
+            if matches!(file, Timestamp(TimeUnit::Millisecond | TimeUnit::Microsecond, file_zone) if zone.is_some() || file_zone.is_none()) =>
+        {
+            Conversion::Cast
+        }
+        (PhysicalType::FLOAT, Float32) => Conversion::Cast,
+        (PhysicalType::DOUBLE, Float64) => Conversion::Cast,
+        (PhysicalType::INT96, Timestamp(TimeUnit::Microsecond, Some(_))) => Conversion::Cast,
+        // However the reader represents the bytes (views for large pages, string types).
+        (PhysicalType::BYTE_ARRAY, Utf8 | Binary)
+            if matches!(file, Binary | LargeBinary | BinaryView | Utf8 | LargeUtf8 | Utf8View) =>
+        {
+            Conversion::Cast
+        }
+        (PhysicalType::BYTE_ARRAY, Decimal128(tp, ts)) if *tp > 18 && decimal_fits(*tp, *ts) => Conversion::Cast,
+        (PhysicalType::FIXED_LEN_BYTE_ARRAY, Decimal128(tp, ts)) if decimal_fits(*tp, *ts) => Conversion::Cast,
+        (PhysicalType::FIXED_LEN_BYTE_ARRAY, Binary) => match file {
+            Decimal128(_, _) => Conversion::DecimalBytes(column.type_length() as usize),
+            _ => Conversion::Cast,
+        },
+        _ => return None,
+    };
+    Some(conversion)
+}
+
+/// Spark's name for a read type, as its errors print it (`DataType.catalogString`).
+fn catalog_string(t: &DataType) -> String {
+    match t {
+        DataType::Boolean => "boolean".into(),
+        DataType::Int8 => "tinyint".into(),
+        DataType::Int16 => "smallint".into(),
+        DataType::Int32 => "int".into(),
+        DataType::Int64 => "bigint".into(),
+        DataType::Float32 => "float".into(),
+        DataType::Float64 => "double".into(),
+        DataType::Decimal128(p, s) => format!("decimal({p},{s})"),
+        DataType::Utf8 => "string".into(),
+        DataType::Binary => "binary".into(),
+        DataType::Date32 => "date".into(),
+        DataType::Timestamp(_, Some(_)) => "timestamp".into(),
+        DataType::Timestamp(_, None) => "timestamp_ntz".into(),
+        other => other.to_string(),
+    }
+}
+
+/// Spark's error for a pair its reader refuses (`SchemaColumnConvertNotSupportedException`'s
+/// message, which the JVM side parses back).
+fn convert_not_supported(column: &ColumnDescriptor, table: &DataType) -> ThermiteError {
+    let physical = match column.physical_type() {
+        PhysicalType::BYTE_ARRAY => "BINARY".to_string(),
+        other => other.to_string(),
+    };
+    ThermiteError::new(
+        ErrorKind::ColumnTypeMismatch,
+        format!("column: [{}], physicalType: {physical}, logicalType: {}", column.path().parts().join(", "), catalog_string(table)),
+    )
+}
+
+/// The file's top-level primitive column called `name` (exactly, as the file names it).
+fn leaf<'a>(columns: &'a SchemaDescriptor, name: &str) -> Option<&'a ColumnDescriptor> {
+    columns.columns().iter().map(|c| c.as_ref()).find(|c| c.path().parts().len() == 1 && c.path().parts()[0] == name)
+}
+
+/// The conversion of the file column `file_field` to `table`, or the error Spark raises for it.
+fn conversion_of(columns: &SchemaDescriptor, file_field: &Field, table: &DataType) -> Result<Conversion> {
+    let Some(column) = leaf(columns, file_field.name()) else {
+        return exec_err!("column `{}` is a nested group in the file, but Spark's read schema says {table}", file_field.name());
+    };
+    spark_conversion(column, file_field.data_type(), table)
+        .ok_or_else(|| convert_not_supported(column, table).into_datafusion())
+}
+
+fn int32_bits(array: &ArrayRef) -> Result<Int32Array> {
+    Ok(match array.data_type() {
+        DataType::Int8 => array.as_primitive::<Int8Type>().unary(i32::from),
+        DataType::Int16 => array.as_primitive::<Int16Type>().unary(i32::from),
+        DataType::Int32 => array.as_primitive::<Int32Type>().clone(),
+        DataType::UInt8 => array.as_primitive::<UInt8Type>().unary(i32::from),
+        DataType::UInt16 => array.as_primitive::<UInt16Type>().unary(i32::from),
+        DataType::UInt32 => array.as_primitive::<UInt32Type>().unary(|v| v as i32),
+        DataType::Date32 => array.as_primitive::<Date32Type>().reinterpret_cast::<Int32Type>(),
+        DataType::Time32(TimeUnit::Millisecond) => array.as_primitive::<Time32MillisecondType>().reinterpret_cast::<Int32Type>(),
+        DataType::Decimal128(_, _) => array.as_primitive::<Decimal128Type>().unary(|v| v as i32),
+        other => return exec_err!("cannot read the 32-bit values of a {other} column"),
+    })
+}
+
+fn int64_bits(array: &ArrayRef) -> Result<Int64Array> {
+    Ok(match array.data_type() {
+        DataType::Int64 => array.as_primitive::<Int64Type>().clone(),
+        DataType::UInt64 => array.as_primitive::<UInt64Type>().unary(|v| v as i64),
+        DataType::Timestamp(TimeUnit::Millisecond, _) => array.as_primitive::<TimestampMillisecondType>().reinterpret_cast::<Int64Type>(),
+        DataType::Timestamp(TimeUnit::Microsecond, _) => array.as_primitive::<TimestampMicrosecondType>().reinterpret_cast::<Int64Type>(),
+        DataType::Timestamp(TimeUnit::Nanosecond, _) => array.as_primitive::<TimestampNanosecondType>().reinterpret_cast::<Int64Type>(),
+        DataType::Time64(TimeUnit::Microsecond) => array.as_primitive::<Time64MicrosecondType>().reinterpret_cast::<Int64Type>(),
+        DataType::Time64(TimeUnit::Nanosecond) => array.as_primitive::<Time64NanosecondType>().reinterpret_cast::<Int64Type>(),
+        DataType::Decimal128(_, _) => array.as_primitive::<Decimal128Type>().unary(|v| v as i64),
+        other => return exec_err!("cannot read the 64-bit values of a {other} column"),
+    })
+}
+
+/// `array`, read from the file, as a column of `table`.
+pub fn convert(array: &ArrayRef, conversion: Conversion, table: &DataType) -> Result<ArrayRef> {
+    let converted: ArrayRef = match (conversion, table) {
+        (Conversion::Int32Bits, DataType::Int8) => Arc::new(int32_bits(array)?.unary::<_, Int8Type>(|v| v as i8)),
+        (Conversion::Int32Bits, DataType::Int16) => Arc::new(int32_bits(array)?.unary::<_, Int16Type>(|v| v as i16)),
+        (Conversion::Int32Bits, DataType::Int32) => Arc::new(int32_bits(array)?),
+        (Conversion::Int32Bits, DataType::Date32) => Arc::new(int32_bits(array)?.reinterpret_cast::<Date32Type>()),
+        (Conversion::Int64Bits, DataType::Int64) => Arc::new(int64_bits(array)?),
+        (Conversion::DecimalBytes(len), DataType::Binary) if len <= 16 => {
+            let decimals = array.as_primitive::<Decimal128Type>();
+            Arc::new(decimals.iter().map(|v| v.map(|v| v.to_be_bytes()[16 - len..].to_vec())).collect::<BinaryArray>())
+        }
+        (Conversion::Cast, _) => {
+            // String columns come as their bytes (`parquet_strings`), never validated.
+            let array = spark_utf8::binary_as_strings(array, table);
+            cast_with_options(&array, table, &CastOptions { safe: false, ..Default::default() })?
+        }
+        (conversion, table) => return exec_err!("no {conversion:?} conversion of a {} column to {table}", array.data_type()),
+    };
+    Ok(converted)
+}
+
+/// Whether reading `file_columns` as `table` changes what any value means (so the file's
+/// statistics must not prune). A pair Spark refuses is left for the read to report.
+pub fn reinterprets_values(table: &Schema, file_columns: &SchemaDescriptor, case_sensitive: bool) -> bool {
+    let Ok(file) = parquet::arrow::parquet_to_arrow_schema(file_columns, None) else { return true };
+    table.fields().iter().any(|field| {
+        let Some(i) = find(field.name(), &file, case_sensitive) else { return false };
+        let file_field = file.field(i);
+        match conversion_of(file_columns, file_field, field.data_type()) {
+            Ok(c) => c.reinterprets(file_field.data_type(), field.data_type()),
+            Err(_) => false,
+        }
+    })
+}
+
+fn find(name: &str, schema: &Schema, case_sensitive: bool) -> Option<usize> {
+    let fields = schema.fields();
+    if case_sensitive {
+        fields.iter().position(|f| f.name() == name)
+    } else {
+        fields.iter().position(|f| f.name().eq_ignore_ascii_case(name))
+    }
+}
+
+/// Spark's error where, ignoring case, several file columns answer to one read column; the
+/// message (`field: a, matched: [a, A]`) is parsed back by the JVM side.
+fn ambiguous(name: &str, schema: &Schema, case_sensitive: bool) -> Option<ThermiteError> {
+    if case_sensitive {
+        return None;
+    }
+    let matched: Vec<&str> =
+        schema.fields().iter().map(|f| f.name().as_str()).filter(|f| f.eq_ignore_ascii_case(name)).collect();
+    (matched.len() > 1).then(|| {
+        ThermiteError::new(ErrorKind::DuplicateField, format!("field: {name}, matched: [{}]", matched.join(", ")))
+    })
 }
 
 #[derive(Debug)]
 pub struct SparkSchemaAdapterFactory {
     pub case_sensitive: bool,
+    /// The file's Parquet schema: its physical types decide what Spark converts.
+    pub file_columns: Arc<SchemaDescriptor>,
 }
 
 impl SchemaAdapterFactory for SparkSchemaAdapterFactory {
     fn create(&self, projected_table_schema: SchemaRef, _table_schema: SchemaRef) -> Box<dyn SchemaAdapter> {
-        Box::new(SparkSchemaAdapter { projected_table_schema, case_sensitive: self.case_sensitive })
+        Box::new(SparkSchemaAdapter {
+            projected_table_schema,
+            case_sensitive: self.case_sensitive,
+            file_columns: Arc::clone(&self.file_columns),
+        })
     }
 }
 
 struct SparkSchemaAdapter {
     projected_table_schema: SchemaRef,
     case_sensitive: bool,
+    file_columns: Arc<SchemaDescriptor>,
 }
 
 impl SparkSchemaAdapter {
     fn find(&self, name: &str, schema: &Schema) -> Option<usize> {
-        let fields = schema.fields();
-        if self.case_sensitive {
-            fields.iter().position(|f| f.name() == name)
-        } else {
-            fields.iter().position(|f| f.name().eq_ignore_ascii_case(name))
-        }
+        find(name, schema, self.case_sensitive)
     }
 }
 
@@ -60,17 +254,14 @@ impl SchemaAdapter for SparkSchemaAdapter {
     fn map_schema(&self, file_schema: &Schema) -> Result<(Arc<dyn SchemaMapper>, Vec<usize>)> {
         let mut projection = Vec::new();
         let mut field_mappings = Vec::with_capacity(self.projected_table_schema.fields().len());
+        let mut conversions = std::collections::HashMap::new();
         for field in self.projected_table_schema.fields() {
+            if let Some(err) = ambiguous(field.name(), file_schema, self.case_sensitive) {
+                return Err(err.into_datafusion());
+            }
             let file_index = self.find(field.name(), file_schema);
             if let Some(i) = file_index {
-                let file_type = file_schema.field(i).data_type();
-                if !readable_as(file_type, field.data_type()) {
-                    return plan_err!(
-                        "column `{}` is {file_type} in the file, but Spark's read schema says {}",
-                        field.name(),
-                        field.data_type()
-                    );
-                }
+                conversions.insert(field.name().clone(), conversion_of(&self.file_columns, file_schema.field(i), field.data_type())?);
             }
             field_mappings.push(file_index.map(|file_index| {
                 projection.push(file_index);
@@ -92,10 +283,9 @@ impl SchemaAdapter for SparkSchemaAdapter {
         let mapping = SchemaMapping::new(
             Arc::clone(&self.projected_table_schema),
             field_mappings,
-            Arc::new(|array: &ArrayRef, field: &Field| {
-                // String columns come as their bytes (`parquet_strings`), never validated.
-                let array = spark_utf8::binary_as_strings(array, field.data_type());
-                Ok(cast_with_options(&array, field.data_type(), &CastOptions { safe: false, ..Default::default() })?)
+            Arc::new(move |array: &ArrayRef, field: &Field| {
+                let conversion = conversions.get(field.name()).copied().unwrap_or(Conversion::Cast);
+                convert(array, conversion, field.data_type())
             }),
         );
         Ok((Arc::new(mapping), projection))
@@ -105,28 +295,89 @@ impl SchemaAdapter for SparkSchemaAdapter {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use arrow::array::Decimal128Array;
+    use parquet::schema::parser::parse_message_type;
+
+    fn columns(message: &str) -> Arc<SchemaDescriptor> {
+        Arc::new(SchemaDescriptor::new(Arc::new(parse_message_type(message).unwrap())))
+    }
+
+    fn conversion(message: &str, file: DataType, table: DataType) -> Option<Conversion> {
+        spark_conversion(columns(message).column(0).as_ref(), &file, &table)
+    }
 
     #[test]
-    fn representation_changes_are_readable_conversions_are_not() {
-        let ts = |u| DataType::Timestamp(u, Some("UTC".into()));
-        assert!(readable_as(&ts(TimeUnit::Millisecond), &ts(TimeUnit::Microsecond)));
-        assert!(readable_as(&DataType::Timestamp(TimeUnit::Microsecond, None), &ts(TimeUnit::Microsecond)));
-        assert!(readable_as(&DataType::Binary, &DataType::Utf8));
-        assert!(readable_as(&DataType::Decimal128(9, 2), &DataType::Decimal128(18, 2)));
-        assert!(!readable_as(&DataType::Decimal128(9, 2), &DataType::Decimal128(18, 3)));
-        assert!(!readable_as(&DataType::Utf8, &DataType::Date32));
-        assert!(!readable_as(&DataType::Int64, &DataType::Int32));
+    fn conversions_follow_the_physical_type_as_in_spark() {
+        let int_decimal = "message m { optional int32 c (DECIMAL(5,2)); }";
+        let dec = DataType::Decimal128;
+        assert_eq!(conversion(int_decimal, dec(5, 2), DataType::Int32), Some(Conversion::Int32Bits));
+        assert_eq!(conversion(int_decimal, dec(5, 2), dec(8, 2)), Some(Conversion::Cast));
+        assert_eq!(conversion(int_decimal, dec(5, 2), dec(12, 2)), None);
+        assert_eq!(conversion(int_decimal, dec(5, 2), dec(8, 3)), None);
+        assert_eq!(conversion(int_decimal, dec(5, 2), DataType::Int64), None);
+        let long_decimal = "message m { optional int64 c (DECIMAL(12,2)); }";
+        assert_eq!(conversion(long_decimal, dec(12, 2), dec(18, 2)), Some(Conversion::Cast));
+        assert_eq!(conversion(long_decimal, dec(12, 2), dec(25, 2)), None);
+        let fixed = "message m { optional fixed_len_byte_array(11) c (DECIMAL(25,2)); }";
+        assert_eq!(conversion(fixed, dec(25, 2), DataType::Binary), Some(Conversion::DecimalBytes(11)));
+        assert_eq!(conversion(fixed, dec(25, 2), dec(12, 2)), None);
+        let int96 = "message m { optional int96 c; }";
+        let ts = |tz: Option<&str>| DataType::Timestamp(TimeUnit::Microsecond, tz.map(Into::into));
+        assert_eq!(conversion(int96, ts(None), ts(Some("UTC"))), Some(Conversion::Cast));
+        assert_eq!(conversion(int96, ts(None), ts(None)), None);
+        let micros = |adjusted| format!("message m {{ optional int64 c (TIMESTAMP(MICROS,{adjusted})); }}");
+        let micros_ts = |tz: Option<&str>| DataType::Timestamp(TimeUnit::Microsecond, tz.map(Into::into));
+        assert_eq!(conversion(&micros(false), micros_ts(None), ts(Some("UTC"))), Some(Conversion::Cast));
+        assert_eq!(conversion(&micros(true), micros_ts(Some("UTC")), ts(None)), None);
+        let bytes = "message m { optional binary c; }";
+        assert_eq!(conversion(bytes, DataType::Binary, DataType::Utf8), Some(Conversion::Cast));
+        assert_eq!(conversion(bytes, DataType::Binary, DataType::Date32), None);
+    }
+
+    #[test]
+    fn narrowing_truncates_as_java_does() {
+        let unscaled: ArrayRef = Arc::new(Decimal128Array::from(vec![Some(-100), Some(12700), None]).with_precision_and_scale(5, 2).unwrap());
+        let bytes = convert(&unscaled, Conversion::Int32Bits, &DataType::Int8).unwrap();
+        assert_eq!(bytes.as_primitive::<Int8Type>().iter().collect::<Vec<_>>(), vec![Some(-100), Some(-100), None]);
+        let stored = convert(&unscaled, Conversion::DecimalBytes(3), &DataType::Binary).unwrap();
+        assert_eq!(stored.as_binary::<i32>().value(0), &[0xff, 0xff, 0x9c]);
+        assert_eq!(stored.as_binary::<i32>().value(1), &[0x00, 0x31, 0x9c]);
+    }
+
+    #[test]
+    fn a_pair_spark_refuses_fails_with_sparks_message() {
+        let file = columns("message m { optional int32 c (DECIMAL(5,2)); }");
+        let err = conversion_of(&file, &Field::new("c", DataType::Decimal128(5, 2), true), &DataType::Decimal128(12, 2)).unwrap_err();
+        let err = crate::error::find_thermite_error(&err).unwrap();
+        assert_eq!(err.kind, ErrorKind::ColumnTypeMismatch);
+        assert_eq!(err.message, "column: [c], physicalType: INT32, logicalType: decimal(12,2)");
+    }
+
+    #[test]
+    fn a_column_two_file_columns_answer_to_ignoring_case_is_an_error() {
+        let table = Arc::new(Schema::new(vec![Field::new("a", DataType::Int32, true)]));
+        let file = Schema::new(vec![Field::new("a", DataType::Int32, true), Field::new("A", DataType::Int32, true)]);
+        let file_columns = columns("message m { optional int32 a; optional int32 A; }");
+        let insensitive = SparkSchemaAdapterFactory { case_sensitive: false, file_columns: Arc::clone(&file_columns) }
+            .create(Arc::clone(&table), Arc::clone(&table));
+        let err = insensitive.map_schema(&file).err().unwrap();
+        let err = crate::error::find_thermite_error(&err).unwrap();
+        assert_eq!((err.kind, err.message.as_str()), (ErrorKind::DuplicateField, "field: a, matched: [a, A]"));
+        let sensitive = SparkSchemaAdapterFactory { case_sensitive: true, file_columns }.create(Arc::clone(&table), table);
+        assert!(sensitive.map_schema(&file).is_ok());
     }
 
     #[test]
     fn columns_match_by_name_with_or_without_case() {
         let table = Arc::new(Schema::new(vec![Field::new("a", DataType::Int32, true), Field::new("b", DataType::Utf8, true)]));
-        let file = Schema::new(vec![Field::new("B", DataType::Utf8, true), Field::new("A", DataType::Int32, true)]);
-        let insensitive = SparkSchemaAdapterFactory { case_sensitive: false }.create(Arc::clone(&table), Arc::clone(&table));
+        let file = Schema::new(vec![Field::new("B", DataType::Binary, true), Field::new("A", DataType::Int32, true)]);
+        let file_columns = columns("message m { optional binary B; optional int32 A; }");
+        let factory = |case_sensitive| SparkSchemaAdapterFactory { case_sensitive, file_columns: Arc::clone(&file_columns) };
+        let insensitive = factory(false).create(Arc::clone(&table), Arc::clone(&table));
         assert_eq!(insensitive.map_column_index(0, &file), Some(1));
         let (_, projection) = insensitive.map_schema(&file).unwrap();
         assert_eq!(projection, vec![0, 1]);
-        let sensitive = SparkSchemaAdapterFactory { case_sensitive: true }.create(Arc::clone(&table), table);
+        let sensitive = factory(true).create(Arc::clone(&table), table);
         assert_eq!(sensitive.map_column_index(0, &file), None);
     }
 }

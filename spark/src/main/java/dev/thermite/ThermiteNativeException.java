@@ -31,7 +31,8 @@ public class ThermiteNativeException extends RuntimeException {
   }
 
   /**
-   * PLAN, IO, FILE_NOT_FOUND, ANCIENT_DATETIME, ANCIENT_INT96, EXECUTION, OUT_OF_MEMORY or PANIC.
+   * PLAN, IO, FILE_NOT_FOUND, ANCIENT_DATETIME, ANCIENT_INT96, COLUMN_TYPE_MISMATCH,
+   * DUPLICATE_FIELD, EXECUTION, OUT_OF_MEMORY or PANIC.
    */
   public String kind() {
     return kind;

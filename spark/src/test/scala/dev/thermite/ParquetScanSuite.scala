@@ -109,6 +109,32 @@ class ParquetScanSuite extends ThermiteTestBase with FailureChecks {
       Seq("ThermiteScanExec", "ThermiteFilterExec"))
   }
 
+  /** Ignoring case, a read column two file columns answer to is Spark's error. */
+  @Test def duplicateColumnsIgnoringCase(): Unit = {
+    val path = tempPath("duplicate-case")
+    withConf("spark.sql.caseSensitive" -> "true") {
+      spark.range(0, 100).selectExpr("id as a", "id * 2 as A").coalesce(1).write.parquet(path)
+      checkNative(spark.read.parquet(path).where("A > 10"), Seq("ThermiteScanExec", "ThermiteFilterExec"))
+    }
+    checkSameFailure(spark.read.schema("a bigint").parquet(path))
+  }
+
+  /** With field ids on, Spark matches columns by id, not name: such a scan stays in Spark. */
+  @Test def fieldIdsStayInSpark(): Unit = {
+    val path = tempPath("field-ids")
+    def withId(name: String, id: Long) =
+      StructField(name, LongType, nullable = true, new MetadataBuilder().putLong("parquet.field.id", id).build())
+    val written = spark.range(0, 50).selectExpr("id as x", "id * 3 as y")
+    spark.createDataFrame(written.rdd, StructType(Seq(withId("x", 1), withId("y", 2)))).write.parquet(path)
+    // Renamed columns: only their ids say which is which.
+    val renamed = StructType(Seq(withId("b", 2), withId("a", 1)))
+    withConf("spark.sql.parquet.fieldId.read.enabled" -> "true") {
+      val df = checkNative(spark.read.schema(renamed).parquet(path), Nil)
+      assertTrue(Thermite.explainFallback(df), Thermite.explainFallback(df).contains("Parquet field id"))
+      assertEquals(147L, df.where("a = 49").select("b").head().getLong(0))
+    }
+  }
+
   @Test def missingColumnsReadAsNull(): Unit = {
     val path = tempPath("missing")
     spark.range(0, 50).selectExpr("id").write.parquet(path)
@@ -143,6 +169,24 @@ class ParquetScanSuite extends ThermiteTestBase with FailureChecks {
       assertTrue(s"$splits splits", splits > 2)
       assertEquals("every split read natively", splits.toLong, scan.metrics("numFiles").value)
       assertEquals(200000L, scan.metrics("numOutputRows").value)
+    }
+  }
+
+  /** Spark's `_metadata` columns: constants per file, and each row's index in its file. */
+  @Test def fileMetadataColumns(): Unit = {
+    val path = tempPath("metadata")
+    spark.range(0, 120000, 1, 2).selectExpr("id", "id % 7 as m", "cast(id % 3 as string) as p").write
+      .option("parquet.block.size", "131072").partitionBy("p").parquet(path)
+    val fields = Seq("file_path", "file_name", "file_size", "file_block_start", "file_block_length",
+      "file_modification_time", "row_index")
+    // Splits cut files between row groups: a row's index still counts from its file's start.
+    withConf("spark.sql.files.maxPartitionBytes" -> "65536", "spark.sql.files.openCostInBytes" -> "0") {
+      val all = checkNative(readAll(path).select(col("id") +: col("p") +: fields.map(f => col(s"_metadata.$f")): _*))
+      assertTrue(s"${all.rdd.getNumPartitions} splits", all.rdd.getNumPartitions > 4)
+      checkNative(readAll(path).where("m = 3").select(col("id"), col("_metadata.row_index"), col("_metadata.file_name")),
+        Seq("ThermiteScanExec", "ThermiteFilterExec"))
+      checkNative(readAll(path).select(col("_metadata")).where("_metadata.row_index % 1000 = 0").selectExpr("_metadata.row_index"),
+        Seq("ThermiteScanExec"))
     }
   }
 

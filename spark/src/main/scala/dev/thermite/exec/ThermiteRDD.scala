@@ -79,7 +79,8 @@ class ThermiteRDD(
       case input: BroadcastInput => input.reader
     }
     val files = hadoopConfs.map(_.map(conf => new HadoopFiles(conf.value)))
-    new NativeBatchIterator(plan, partition.taskInput, context, nodeMetrics, readers, files)
+    val taskInput = DeltaDeletionVectors.resolve(partition.taskInput, hadoopConfs)
+    new NativeBatchIterator(plan, taskInput, context, nodeMetrics, readers, files)
   }
 }
 

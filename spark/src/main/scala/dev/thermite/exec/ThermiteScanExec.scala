@@ -6,8 +6,9 @@ import dev.thermite.serde.SparkTypes
 import org.apache.spark.sql.catalyst.expressions.{Attribute, Expression, SortOrder}
 import org.apache.spark.sql.catalyst.plans.physical.Partitioning
 import org.apache.spark.sql.execution.{ExecSubqueryExpression, FileSourceScanExec, LeafExecNode}
-import org.apache.spark.sql.execution.datasources.{FilePartition, FileScanRDD}
+import org.apache.spark.sql.execution.datasources.{FileFormat, FilePartition, FileScanRDD}
 import org.apache.spark.sql.execution.metric.{SQLMetric, SQLMetrics}
+import org.apache.spark.sql.types.DataType
 import org.apache.spark.thermite.BroadcastHadoopConf
 
 /**
@@ -42,11 +43,12 @@ case class ThermiteScanExec(original: FileSourceScanExec, scan: proto.ParquetSca
   }
 
   /**
-   * The Hadoop configuration a task reads this scan's files with, where it reads through Hadoop:
-   * the session's with the read's options, as Spark's own file scan takes it.
+   * The Hadoop configuration a task reads this scan's files (or their deletion vectors) with,
+   * where it reads through Hadoop: the session's with the read's options, as Spark's own file
+   * scan takes it.
    */
   @transient lazy val hadoopConf: Option[BroadcastHadoopConf] =
-    if (!scan.getHadoopFileSystem) None
+    if (!scan.getHadoopFileSystem && !scan.hasRowDeletedColumn) None
     else Some(new BroadcastHadoopConf(sparkContext,
       original.relation.sparkSession.sessionState.newHadoopConfWithOptions(original.relation.options)))
 
@@ -65,9 +67,14 @@ case class ThermiteScanExec(original: FileSourceScanExec, scan: proto.ParquetSca
 
   /** This scan's splits for each Spark partition, with their preferred hosts. */
   def taskInputs(): Seq[(proto.ScanInput, Seq[String])] = {
-    val partitionTypes = original.relation.partitionSchema.map(_.dataType)
+    val relation = original.relation
+    val partitionTypes = relation.partitionSchema.map(_.dataType)
+    val metadata = original.fileConstantMetadataColumns
+    val extractors = relation.fileFormat.fileConstantMetadataExtractors
+    val deletionVectors = if (scan.hasRowDeletedColumn) Some(DeltaDeletionVectors.keys) else None
     filePartitions.map { partition =>
       val input = proto.ScanInput.newBuilder()
+      deletionVectors.foreach(_ => input.setDeltaTablePath(DeltaDeletionVectors.tablePath(relation.fileFormat)))
       partition.files.foreach { f =>
         val split = proto.FileSplit.newBuilder()
           .setPath(f.filePath.toUri.getPath)
@@ -75,9 +82,16 @@ case class ThermiteScanExec(original: FileSourceScanExec, scan: proto.ParquetSca
           .setLength(f.length)
           .setFileSize(f.fileSize)
           .setUri(f.filePath.urlEncoded)
-        partitionTypes.zipWithIndex.foreach { case (t, i) =>
-          val value = if (f.partitionValues.isNullAt(i)) null else f.partitionValues.get(i, t)
+        def constant(value: Any, t: DataType) =
           split.addPartitionValues(SparkTypes.literal(value, t).fold(e => throw new IllegalStateException(e), identity))
+        partitionTypes.zipWithIndex.foreach { case (t, i) =>
+          constant(if (f.partitionValues.isNullAt(i)) null else f.partitionValues.get(i, t), t)
+        }
+        metadata.foreach(a => constant(FileFormat.getFileConstantMetadataColumnValue(a.name, f, extractors).value, a.dataType))
+        deletionVectors.foreach { keys =>
+          keys.of(f).foreach { case (descriptor, filter) =>
+            split.setDeletionVector(descriptor).setDeletionVectorFilter(filter)
+          }
         }
         input.addFiles(split)
       }

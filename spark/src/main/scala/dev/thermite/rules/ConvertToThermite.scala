@@ -25,7 +25,7 @@ case class ConvertToThermite(session: SparkSession) extends Rule[SparkPlan] with
       case _: InputFileName | _: InputFileBlockStart | _: InputFileBlockLength => true
       case _ => false
     }))
-    val converted = plan.transformUp {
+    val converted = SimplifyStackedProjections(plan).transformUp {
       // Only Spark's own file scan tells the task which file it reads (Delta's UPDATE and
       // DELETE ask, to find the files to rewrite).
       case scan: FileSourceScanExec if fileNamesRead =>

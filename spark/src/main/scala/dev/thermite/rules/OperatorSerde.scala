@@ -9,7 +9,7 @@ import org.apache.spark.sql.catalyst.expressions.{Ascending, Attribute, Expressi
 import org.apache.spark.sql.execution._
 import org.apache.spark.sql.execution.aggregate.{HashAggregateExec, SortAggregateExec}
 import org.apache.spark.sql.catalyst.util.RebaseDateTime
-import org.apache.spark.sql.execution.datasources.parquet.ParquetOptions
+import org.apache.spark.sql.execution.datasources.parquet.{ParquetOptions, ParquetUtils}
 import org.apache.spark.sql.execution.exchange.{BroadcastExchangeExec, ShuffleExchangeExec}
 import org.apache.spark.sql.execution.joins.{BroadcastHashJoinExec, ShuffledHashJoinExec, SortMergeJoinExec}
 import org.apache.spark.sql.internal.SQLConf
@@ -206,22 +206,29 @@ object ParquetScanConverter extends OperatorConverter {
     val dataColumns = scan.output.take(scan.requiredSchema.length)
     // Local files are read directly; any other scheme through the task's Hadoop file system.
     val local = relation.location.rootPaths.forall(p => LocalSchemes.contains(p.toUri.getScheme))
-    if (scan.output.length != scan.requiredSchema.length + relation.partitionSchema.length) {
-      Left("metadata columns are not supported")
+    val metadata = scan.fileConstantMetadataColumns
+    val positions = ScanPositions(scan.requiredSchema, ScanFormats.isDelta(relation))
+    if (scan.output.length != scan.requiredSchema.length + relation.partitionSchema.length + metadata.length ||
+        scan.output.takeRight(metadata.length).map(_.exprId) != metadata.map(_.exprId)) {
+      Left("metadata columns other than the files' own are not supported")
     } else if (SQLConf.get.isParquetINT96TimestampConversion && scan.requiredSchema.exists(_.dataType == TimestampType)) {
       Left(s"${SQLConf.PARQUET_INT96_TIMESTAMP_CONVERSION.key} is not supported")
+    } else if (SQLConf.get.parquetFieldIdReadEnabled && ParquetUtils.hasFieldIds(scan.requiredSchema)) {
+      Left(s"matching columns by Parquet field id (${SQLConf.PARQUET_FIELD_ID_READ_ENABLED.key}) is not supported")
     } else {
       for {
+        _ <- positions.unsupported.toLeft(())
         // The columns as the files name them; the scan's output keeps Spark's names.
         fileSchema <- ScanFormats.fileSchema(relation, scan.requiredSchema)
         data <- SparkTypes.schema(fileSchema)
-        partitions <- SparkTypes.schema(relation.partitionSchema)
+        // Per file constants: partition values, then Spark's file metadata (`_metadata.file_path`...).
+        constants <- SparkTypes.schema(relation.partitionSchema ++ metadata.map(a => StructField(a.name, a.dataType, a.nullable)))
       } yield {
         // As Spark's reader takes them: the read's options first, then the session's.
         val options = new ParquetOptions(relation.options, SQLConf.get)
         val b = proto.ParquetScan.newBuilder()
           .setDataSchema(data)
-          .setPartitionSchema(partitions)
+          .setPartitionSchema(constants)
           .setCaseSensitive(SQLConf.get.caseSensitiveAnalysis)
           .setDatetimeRebaseMode(options.datetimeRebaseModeInRead)
           .setInt96RebaseMode(options.int96RebaseModeInRead)
@@ -230,6 +237,8 @@ object ParquetScanConverter extends OperatorConverter {
           .setIgnoreCorruptFiles(options.ignoreCorruptFiles)
           .setIgnoreMissingFiles(options.ignoreMissingFiles)
           .setHadoopFileSystem(!local)
+        positions.rowIndex.foreach(b.setRowIndexColumn)
+        positions.rowDeleted.foreach(b.setRowDeletedColumn)
         pruningFilters(scan.dataFilters, dataColumns).foreach(b.addPruningFilters)
         ThermiteScanExec(scan, b.build(), scan.partitionFilters)
       }

@@ -18,6 +18,8 @@ object ScanFormats {
   private val PhysicalName = "delta.columnMapping.physicalName"
   private val TypeChanges = "delta.typeChanges"
 
+  def isDelta(relation: HadoopFsRelation): Boolean = relation.fileFormat.getClass.getName == DeltaFormat
+
   /** `readSchema` with each column named as the files name it, or why the scan stays in Spark. */
   def fileSchema(relation: HadoopFsRelation, readSchema: StructType): Either[String, StructType] = {
     val format = relation.fileFormat
