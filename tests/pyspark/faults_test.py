@@ -228,7 +228,8 @@ def kill_during(df, group, ready):
             assert len(pids) == 2, f"{group}: expected 2 executor JVMs, found {pids}"
             victim = pids[0]
             os.kill(victim, signal.SIGKILL)
-        time.sleep(0.05)
+        # Map tasks take a fraction of a second: poll often enough to catch a stage midway.
+        time.sleep(0.01)
     thread.join(timeout=180)
     assert victim is not None, f"{group}: the stage ended before an executor could be killed"
     assert "rows" in answer, f"{group}: the job failed: {answer.get('error')}"

@@ -21,8 +21,9 @@ mod memory;
 
 use std::num::NonZeroUsize;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
-use datafusion::execution::memory_pool::TrackConsumersPool;
+use datafusion::execution::memory_pool::{MemoryPool, TrackConsumersPool};
 
 use hadoop_files::HadoopFiles;
 use memory::SparkMemoryPool;
@@ -269,7 +270,15 @@ pub extern "system" fn Java_dev_thermite_jni_NativeLib_close(mut env: JNIEnv, _c
     guarded(&mut env, (), |_env| {
         if handle != 0 {
             // SAFETY: the handle came from `createExecution` and the JVM closes it exactly once.
-            drop(unsafe { Box::from_raw(handle as *mut Handle) });
+            let Handle { execution, pool } = *unsafe { Box::from_raw(handle as *mut Handle) };
+            drop(execution);
+            // Work the execution spawned on the runtime's worker (a large sort's) is aborted by
+            // the drop, but gives its memory back only when that worker drops it: wait for it,
+            // briefly, so Spark sees a killed task's memory returned.
+            let deadline = Instant::now() + Duration::from_secs(2);
+            while pool.reserved() > 0 && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(1));
+            }
         }
         Ok(())
     })
