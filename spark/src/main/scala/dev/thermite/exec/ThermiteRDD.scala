@@ -1,5 +1,7 @@
 package dev.thermite.exec
 
+import scala.collection.JavaConverters._
+
 import dev.thermite.proto
 
 import org.apache.spark.{OneToOneDependency, Partition, SparkContext, TaskContext}
@@ -50,6 +52,8 @@ class ThermiteRDD(
     extends RDD[ColumnarBatch](sc, ThermiteRDD.partitioned(jvmInputs).map(input => new OneToOneDependency(input.rdd))) {
 
   private val partitioned = ThermiteRDD.partitioned(jvmInputs)
+  /** Whether any split has a Delta deletion vector, which its task resolves before running. */
+  private val deletionVectors = scans.exists(_.exists(_._1.getFilesList.asScala.exists(!_.getDeletionVector.isEmpty)))
 
   override protected def getPartitions: Array[Partition] = {
     val counts = scans.map(_.size) ++ partitioned.map(_.rdd.getNumPartitions)
@@ -79,7 +83,8 @@ class ThermiteRDD(
       case input: BroadcastInput => input.reader
     }
     val files = hadoopConfs.map(_.map(conf => new HadoopFiles(conf.value)))
-    val taskInput = DeltaDeletionVectors.resolve(partition.taskInput, hadoopConfs)
+    val taskInput =
+      if (deletionVectors) DeltaDeletionVectors.resolve(partition.taskInput, hadoopConfs) else partition.taskInput
     new NativeBatchIterator(plan, taskInput, context, nodeMetrics, readers, files)
   }
 }
