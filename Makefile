@@ -26,7 +26,7 @@ NATIVE_RESOURCE_DIR := spark/target/native-resources/dev/thermite/native/$(PLATF
 # Spark in tests stays on loopback.
 export SPARK_LOCAL_IP := 127.0.0.1
 
-.PHONY: jar native demo test test-native test-jvm test-pyspark pyenv bench bench-s3 bench-delta tpcds spark-tests spark-tests-jar s3-jars delta-jars clean
+.PHONY: jar native demo test test-native test-jvm test-pyspark pyenv bench bench-s3 bench-delta bench-iceberg tpcds spark-tests spark-tests-jar s3-jars delta-jars iceberg-jars clean
 
 native:
 	cargo build --release -p thermite-jni
@@ -74,6 +74,19 @@ $(DELTA_JARS_STAMP):
 	$(MVN) -N dependency:copy -Dartifact=io.delta:delta-storage:$(DELTA_VERSION) -DoutputDirectory=$(DELTA_JARS)
 	touch $@
 
+# Apache Iceberg's Spark 3.5 runtime, for the Iceberg tests.
+ICEBERG_JARS := $(THERMITE_CACHE)/iceberg-jars
+ICEBERG_VERSION := 1.10.1
+ICEBERG_JARS_STAMP := $(ICEBERG_JARS)/.iceberg$(ICEBERG_VERSION)
+
+iceberg-jars: $(ICEBERG_JARS_STAMP)
+
+$(ICEBERG_JARS_STAMP):
+	rm -rf $(ICEBERG_JARS)
+	$(MVN) -N dependency:copy -Dartifact=org.apache.iceberg:iceberg-spark-runtime-3.5_2.12:$(ICEBERG_VERSION) \
+	  -DoutputDirectory=$(ICEBERG_JARS)
+	touch $@
+
 $(SPARK_TESTS_JAR):
 	$(MVN) -N dependency:copy -Dartifact=org.apache.spark:spark-sql_2.12:$(PYSPARK_VERSION):jar:tests \
 	  -DoutputDirectory=$(dir $(SPARK_TESTS_JAR))
@@ -92,9 +105,9 @@ test-native:
 test-jvm: native
 	$(MVN) package
 
-test-pyspark: pyenv $(SPARK_TESTS_JAR) $(S3_JARS_STAMP) $(DELTA_JARS_STAMP)
+test-pyspark: pyenv $(SPARK_TESTS_JAR) $(S3_JARS_STAMP) $(DELTA_JARS_STAMP) $(ICEBERG_JARS_STAMP)
 	THERMITE_CACHE=$(THERMITE_CACHE) THERMITE_S3_JARS=$(S3_JARS) THERMITE_DELTA_JARS=$(DELTA_JARS) \
-	  $(PYTHON) tests/pyspark/run_all.py
+	  THERMITE_ICEBERG_JARS=$(ICEBERG_JARS) $(PYTHON) tests/pyspark/run_all.py
 
 # TPC-DS at SF1 (too long for `make test`): the 103 queries with Thermite off and on, equal answers,
 # none more than 1.2x slower than Spark; the per-query table goes to tests/tpcds/results-sf1.md.
@@ -113,13 +126,15 @@ COMET_JAR := $(THERMITE_CACHE)/bench-jars/comet-spark-spark3.5_2.12-$(COMET_VERS
 MATPLOTLIB_VERSION := 3.11.2
 BENCH_STAMP := $(VENV)/.installed-bench-matplotlib$(MATPLOTLIB_VERSION)
 
-bench: jar pyenv $(BENCH_STAMP) $(COMET_JAR) $(S3_JARS_STAMP) $(DELTA_JARS_STAMP)
+bench: jar pyenv $(BENCH_STAMP) $(COMET_JAR) $(S3_JARS_STAMP) $(DELTA_JARS_STAMP) $(ICEBERG_JARS_STAMP)
 	THERMITE_CACHE=$(THERMITE_CACHE) $(PYTHON) benchmarks/tpch_bench.py --scale $(SCALE) \
 	  --iterations $(ITERATIONS) --comet-jar $(COMET_JAR) --results $(BENCH_RESULTS)
 	THERMITE_CACHE=$(THERMITE_CACHE) THERMITE_S3_JARS=$(S3_JARS) $(PYTHON) benchmarks/s3_bench.py \
 	  --scale $(SCALE) --iterations $(ITERATIONS) --results $(BENCH_RESULTS)
-	THERMITE_CACHE=$(THERMITE_CACHE) THERMITE_DELTA_JARS=$(DELTA_JARS) $(PYTHON) benchmarks/delta_bench.py \
-	  --scale $(SCALE) --iterations $(ITERATIONS) --results $(BENCH_RESULTS)
+	THERMITE_CACHE=$(THERMITE_CACHE) THERMITE_DELTA_JARS=$(DELTA_JARS) $(PYTHON) benchmarks/table_format_bench.py \
+	  --format delta --scale $(SCALE) --iterations $(ITERATIONS) --results $(BENCH_RESULTS)
+	THERMITE_CACHE=$(THERMITE_CACHE) THERMITE_ICEBERG_JARS=$(ICEBERG_JARS) $(PYTHON) benchmarks/table_format_bench.py \
+	  --format iceberg --scale $(SCALE) --iterations $(ITERATIONS) --results $(BENCH_RESULTS)
 
 # Only the S3 half of `make bench`: TPC-H from local disk and from S3, Spark and Thermite.
 bench-s3: jar pyenv $(S3_JARS_STAMP)
@@ -128,8 +143,13 @@ bench-s3: jar pyenv $(S3_JARS_STAMP)
 
 # Only the Delta part of `make bench`: TPC-H over Delta tables with deletion vectors.
 bench-delta: jar pyenv $(DELTA_JARS_STAMP)
-	THERMITE_CACHE=$(THERMITE_CACHE) THERMITE_DELTA_JARS=$(DELTA_JARS) $(PYTHON) benchmarks/delta_bench.py \
-	  --scale $(SCALE) --iterations $(ITERATIONS) --results $(BENCH_RESULTS)
+	THERMITE_CACHE=$(THERMITE_CACHE) THERMITE_DELTA_JARS=$(DELTA_JARS) $(PYTHON) benchmarks/table_format_bench.py \
+	  --format delta --scale $(SCALE) --iterations $(ITERATIONS) --results $(BENCH_RESULTS)
+
+# Only the Iceberg part of `make bench`: TPC-H over Iceberg tables with merge-on-read deletes.
+bench-iceberg: jar pyenv $(ICEBERG_JARS_STAMP)
+	THERMITE_CACHE=$(THERMITE_CACHE) THERMITE_ICEBERG_JARS=$(ICEBERG_JARS) $(PYTHON) benchmarks/table_format_bench.py \
+	  --format iceberg --scale $(SCALE) --iterations $(ITERATIONS) --results $(BENCH_RESULTS)
 
 $(BENCH_STAMP): $(PYENV_STAMP)
 	$(VENV)/bin/pip install -q matplotlib==$(MATPLOTLIB_VERSION)

@@ -8,6 +8,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 TESTS = ["smoke_test.py", "no_native_test.py", "cluster_test.py", "faults_test.py", "leak_check.py",
          os.path.join("..", "tpch", "tpch_test.py"), "s3_test.py", "delta_test.py",
+         "iceberg_test.py",
          os.path.join("..", "tpcds", "tpcds_test.py")]
 
 passed, failed = 0, 0

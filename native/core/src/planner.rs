@@ -29,6 +29,7 @@ use datafusion::physical_plan::coalesce_batches::CoalesceBatchesExec;
 use crate::operators::legacy_calendar::{CalendarSettings, SparkCalendar};
 use crate::operators::{ExpandExec, FileSystem, JvmInputExec, OperatorContextExec, ParquetScanExec, ScanFile, ScanOptions};
 use crate::operators::row_positions::{PositionColumns, RowMarks};
+use crate::operators::schema_adapter::ColumnMatching;
 use crate::proto;
 use crate::proto::operator::Kind;
 use crate::types::{required, to_arrow_schema, to_scalar};
@@ -302,6 +303,18 @@ fn parquet_scan(scan: &proto::ParquetScan, ctx: &PlannerContext) -> Result<Arc<d
         row_index: position_column(scan.row_index_column, &data_schema, DataType::Int64)?,
         row_deleted: position_column(scan.row_deleted_column, &data_schema, DataType::Int8)?,
     };
+    let matching = if scan.field_ids.is_empty() {
+        ColumnMatching::Name { case_sensitive: scan.case_sensitive }
+    } else if scan.field_ids.len() == data_schema.fields().len() {
+        let ids = data_schema.fields().iter().map(|f| f.name().clone()).zip(scan.field_ids.iter().copied());
+        ColumnMatching::FieldId(Arc::new(ids.collect()))
+    } else {
+        return Err(ThermiteError::plan(format!(
+            "the scan has {} field ids for {} read columns",
+            scan.field_ids.len(),
+            data_schema.fields().len()
+        )));
+    };
     let file_system = if scan.hadoop_file_system {
         let store = ctx.file_systems.get(scan.input_index as usize).cloned().flatten().ok_or_else(|| {
             ThermiteError::plan(format!("scan #{} reads through Hadoop, and the task has no file system for it", scan.input_index))
@@ -317,12 +330,13 @@ fn parquet_scan(scan: &proto::ParquetScan, ctx: &PlannerContext) -> Result<Arc<d
             data_schema,
             partition_fields,
             pruning_predicate,
-            case_sensitive: scan.case_sensitive,
+            matching,
             batch_size: ctx.batch_size,
             ignore_corrupt_files: scan.ignore_corrupt_files,
             ignore_missing_files: scan.ignore_missing_files,
             calendar,
             positions,
+            drop_marked_rows: scan.drop_marked_rows,
         },
     )))
 }

@@ -27,11 +27,11 @@ use object_store::ObjectStore;
 use parquet::arrow::async_reader::{AsyncFileReader, ParquetObjectReader};
 use parquet::file::metadata::ParquetMetaData;
 
-use super::legacy_calendar::CalendarSettings;
+use super::legacy_calendar::{CalendarSettings, FileRebase};
 use super::preloaded_footer::PreloadedFooter;
 use super::row_positions::{split_row_groups, PositionColumns, RowMarks, RowPositions};
 use super::parquet_strings::strings_as_bytes;
-use super::schema_adapter::{reinterprets_values, SparkSchemaAdapterFactory};
+use super::schema_adapter::{reinterprets_values, ColumnMatching, SparkSchemaAdapterFactory};
 use crate::error::{find_thermite_error, is_out_of_memory, ErrorKind, ThermiteError};
 use crate::metrics;
 use crate::operators::task_stream_properties;
@@ -48,7 +48,8 @@ pub struct ScanFile {
     pub length: i64,
     pub file_size: u64,
     pub partition_values: Vec<ScalarValue>,
-    /// The rows its deletion vector marks, where the scan reads Delta's deletion flag.
+    /// The rows its deletes mark: Delta's deletion vector, where the scan reads Delta's deletion
+    /// flag; Iceberg's deletes, where the scan drops marked rows.
     pub row_marks: RowMarks,
 }
 
@@ -68,13 +69,15 @@ pub struct ScanOptions {
     pub data_schema: SchemaRef,
     pub partition_fields: Vec<Field>,
     pub pruning_predicate: Option<Arc<dyn PhysicalExpr>>,
-    pub case_sensitive: bool,
+    pub matching: ColumnMatching,
     pub batch_size: usize,
     pub ignore_corrupt_files: bool,
     pub ignore_missing_files: bool,
     pub calendar: CalendarSettings,
     /// Columns computed from each row's position in its file.
     pub positions: PositionColumns,
+    /// Whether rows a split's `row_marks` mark are left out (Iceberg's deletes).
+    pub drop_marked_rows: bool,
 }
 
 #[derive(Debug)]
@@ -123,7 +126,7 @@ impl ScanOptions {
             source = source.with_predicate(Arc::clone(predicate));
         }
         let file_columns = footer.file_metadata().schema_descr_ptr();
-        source.with_schema_adapter_factory(Arc::new(SparkSchemaAdapterFactory { case_sensitive: self.case_sensitive, file_columns }))
+        source.with_schema_adapter_factory(Arc::new(SparkSchemaAdapterFactory { matching: self.matching.clone(), file_columns }))
     }
 
     /// One file split's batches, its footer read first to learn its calendar.
@@ -139,24 +142,30 @@ impl ScanOptions {
             .with_file_size(file.file_size)
             .get_metadata(None)
             .await?;
-        let rebase = self
-            .calendar
-            .for_file(&self.data_schema, self.case_sensitive, &footer)
-            .map_err(ThermiteError::into_datafusion)?;
+        // Iceberg's reader never rebases: its files are written in the proleptic calendar.
+        let rebase = match &self.matching {
+            ColumnMatching::Name { case_sensitive } => self
+                .calendar
+                .for_file(&self.data_schema, *case_sensitive, &footer)
+                .map_err(ThermiteError::into_datafusion)?,
+            ColumnMatching::FieldId(_) => FileRebase::default(),
+        };
         // String columns read as their bytes, valid UTF-8 or not, as Spark reads them.
         let footer = strings_as_bytes(footer).map_err(DataFusionError::from)?;
         // Statistics describe the values read only where the calendar and the values' meaning
         // stay; rows keep their positions only where no row group is skipped.
+        let drops_rows = self.drop_marked_rows && file.row_marks.deletes_any();
+        let by_position = self.positions.any() || drops_rows;
         let prune = !rebase.is_legacy()
-            && !self.positions.any()
-            && !reinterprets_values(&self.data_schema, footer.file_metadata().schema_descr(), self.case_sensitive);
+            && !by_position
+            && !reinterprets_values(&self.data_schema, footer.file_metadata().schema_descr(), &self.matching);
         let mut partitioned = PartitionedFile::new(location.to_string(), file.file_size)
             .with_range(file.start, file.start + file.length);
         let mut positions = None;
-        if self.positions.any() {
+        if by_position {
             let (plan, runs) = split_row_groups(&footer, file.start, file.start + file.length);
             partitioned = partitioned.with_extensions(Arc::new(plan));
-            positions = Some(RowPositions::new(self.positions, runs, file.row_marks.clone()));
+            positions = Some(RowPositions::new(self.positions, runs, file.row_marks.clone(), drops_rows));
         }
         partitioned.object_meta.location = location;
         partitioned.partition_values = file.partition_values.clone();

@@ -1,12 +1,14 @@
 //! Columns no Parquet file holds but Spark reads for each row from its position in its file: the
 //! row's index (Spark's `_metadata.row_index`) and Delta's deletion-vector flag
-//! (`__delta_internal_is_row_deleted`). Positions are known only when the reader reads whole row
-//! groups, chosen here, in order, without pruning.
+//! (`__delta_internal_is_row_deleted`); and Iceberg's deleted rows, left out by position.
+//! Positions are known only when the reader reads whole row groups, chosen here, in order,
+//! without pruning.
 
 use std::collections::VecDeque;
 use std::sync::Arc;
 
-use arrow::array::{ArrayRef, Int64Array, Int8Array, RecordBatch};
+use arrow::array::{ArrayRef, BooleanArray, Int64Array, Int8Array, RecordBatch};
+use arrow::compute::filter_record_batch;
 use datafusion::common::{exec_err, Result};
 use datafusion::datasource::physical_plan::parquet::ParquetAccessPlan;
 use parquet::file::metadata::ParquetMetaData;
@@ -18,6 +20,13 @@ pub struct RowMarks {
     /// Row indexes in the file, ascending.
     pub rows: Vec<i64>,
     pub keep_marked: bool,
+}
+
+impl RowMarks {
+    /// Whether any row may be deleted (no marks, not keeping only marked rows: none is).
+    pub fn deletes_any(&self) -> bool {
+        self.keep_marked || !self.rows.is_empty()
+    }
 }
 
 /// Where the position columns go in the scan's batches.
@@ -57,13 +66,15 @@ pub struct RowPositions {
     columns: PositionColumns,
     runs: VecDeque<(i64, i64)>,
     marks: RowMarks,
+    /// Whether deleted rows are left out (else only flagged, where the flag is read).
+    drop_deleted: bool,
     /// The first mark not below the rows filled so far.
     next_mark: usize,
 }
 
 impl RowPositions {
-    pub fn new(columns: PositionColumns, runs: Vec<(i64, i64)>, marks: RowMarks) -> Self {
-        Self { columns, runs: runs.into(), marks, next_mark: 0 }
+    pub fn new(columns: PositionColumns, runs: Vec<(i64, i64)>, marks: RowMarks, drop_deleted: bool) -> Self {
+        Self { columns, runs: runs.into(), marks, drop_deleted, next_mark: 0 }
     }
 
     pub fn fill(&mut self, batch: RecordBatch) -> Result<RecordBatch> {
@@ -81,15 +92,20 @@ impl RowPositions {
                 self.runs.pop_front();
             }
         }
+        let deleted: Vec<bool> = indexes.iter().map(|&row| self.marked(row) != self.marks.keep_marked).collect();
         let mut columns = batch.columns().to_vec();
         if let Some(i) = self.columns.row_deleted {
-            let flags: Int8Array = indexes.iter().map(|&row| Some(i8::from(self.marked(row) != self.marks.keep_marked))).collect();
-            columns[i] = Arc::new(flags);
+            columns[i] = Arc::new(deleted.iter().map(|&d| Some(i8::from(d))).collect::<Int8Array>());
         }
         if let Some(i) = self.columns.row_index {
             columns[i] = Arc::new(Int64Array::from(indexes)) as ArrayRef;
         }
-        Ok(RecordBatch::try_new(batch.schema(), columns)?)
+        let filled = RecordBatch::try_new(batch.schema(), columns)?;
+        if !self.drop_deleted {
+            return Ok(filled);
+        }
+        let kept: BooleanArray = deleted.iter().map(|&d| Some(!d)).collect();
+        Ok(filter_record_batch(&filled, &kept)?)
     }
 
     /// Whether `row` is marked; rows are asked in ascending order.
@@ -129,7 +145,7 @@ mod tests {
     fn rows_are_numbered_across_row_groups_and_batches() {
         let columns = PositionColumns { row_index: Some(1), row_deleted: Some(2) };
         let marks = RowMarks { rows: vec![3, 10, 11, 40], keep_marked: false };
-        let mut positions = RowPositions::new(columns, vec![(2, 3), (10, 4)], marks);
+        let mut positions = RowPositions::new(columns, vec![(2, 3), (10, 4)], marks, false);
         let first = positions.fill(batch(4)).unwrap();
         let second = positions.fill(batch(3)).unwrap();
         let indexes: Vec<i64> = [&first, &second].iter().flat_map(|b| b.column(1).as_primitive::<Int64Type>().values().to_vec()).collect();
@@ -142,8 +158,18 @@ mod tests {
     #[test]
     fn keeping_marked_rows_deletes_the_others() {
         let columns = PositionColumns { row_index: None, row_deleted: Some(2) };
-        let mut positions = RowPositions::new(columns, vec![(0, 3)], RowMarks { rows: vec![1], keep_marked: true });
+        let mut positions = RowPositions::new(columns, vec![(0, 3)], RowMarks { rows: vec![1], keep_marked: true }, false);
         let filled = positions.fill(batch(3)).unwrap();
         assert_eq!(filled.column(2).as_primitive::<Int8Type>().values().to_vec(), vec![1, 0, 1]);
+    }
+
+    #[test]
+    fn deleted_rows_are_left_out_where_asked() {
+        let columns = PositionColumns { row_index: Some(1), row_deleted: None };
+        let marks = RowMarks { rows: vec![0, 12], keep_marked: false };
+        let mut positions = RowPositions::new(columns, vec![(0, 2), (11, 3)], marks, true);
+        let kept = positions.fill(batch(5)).unwrap();
+        assert_eq!(kept.column(0).as_primitive::<arrow::datatypes::Int32Type>().values().to_vec(), vec![1, 2, 4]);
+        assert_eq!(kept.column(1).as_primitive::<Int64Type>().values().to_vec(), vec![1, 11, 13]);
     }
 }

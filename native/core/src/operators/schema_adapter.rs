@@ -2,7 +2,9 @@
 //! ignoring case unless `spark.sql.caseSensitive`; columns missing from the file read as NULL;
 //! each column converted to its read type exactly as Spark 3.5's vectorized reader would
 //! (`ParquetVectorUpdaterFactory`), or failing with Spark's own error where Spark's fails.
+//! Apache Iceberg's reads match by Parquet field id instead, with Iceberg's type promotions.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use arrow::array::{Array, ArrayRef, AsArray, BinaryArray, Int32Array, Int64Array};
@@ -14,6 +16,7 @@ use arrow::datatypes::{
 };
 use datafusion::common::{exec_err, Result};
 use datafusion::datasource::schema_adapter::{SchemaAdapter, SchemaAdapterFactory, SchemaMapper, SchemaMapping};
+use parquet::arrow::PARQUET_FIELD_ID_META_KEY;
 use parquet::basic::Type as PhysicalType;
 use parquet::schema::types::{ColumnDescriptor, SchemaDescriptor};
 
@@ -83,6 +86,57 @@ pub fn spark_conversion(column: &ColumnDescriptor, file: &DataType, table: &Data
     Some(conversion)
 }
 
+/// How Iceberg reads a Parquet `column` as `table`: as Spark does, and also through the type
+/// promotions Iceberg's schema evolution allows (int to bigint, float to double, a decimal to a
+/// wider precision of the same scale), which only widen values.
+pub fn iceberg_conversion(column: &ColumnDescriptor, file: &DataType, table: &DataType) -> Option<Conversion> {
+    use DataType::*;
+    spark_conversion(column, file, table).or_else(|| match (column.physical_type(), file, table) {
+        (PhysicalType::INT32, Int32, Int64) | (PhysicalType::FLOAT, Float32, Float64) => Some(Conversion::Cast),
+        (_, Decimal128(fp, fs), Decimal128(tp, ts)) if fs == ts && fp <= tp => Some(Conversion::Cast),
+        _ => None,
+    })
+}
+
+/// How a scan's read columns find their file columns.
+#[derive(Debug, Clone)]
+pub enum ColumnMatching {
+    /// By name, as Spark's reader: ignoring case unless `case_sensitive`.
+    Name { case_sensitive: bool },
+    /// By Parquet field id, as Iceberg's reader: the id of each read column, by its name.
+    FieldId(Arc<HashMap<String, i32>>),
+}
+
+impl ColumnMatching {
+    /// The file column `name` (a read column) reads from, if the file has one.
+    fn find(&self, name: &str, file: &Schema) -> Option<usize> {
+        let fields = file.fields();
+        match self {
+            ColumnMatching::Name { case_sensitive: true } => fields.iter().position(|f| f.name() == name),
+            ColumnMatching::Name { case_sensitive: false } => fields.iter().position(|f| f.name().eq_ignore_ascii_case(name)),
+            ColumnMatching::FieldId(ids) => {
+                let id = ids.get(name)?.to_string();
+                fields.iter().position(|f| f.metadata().get(PARQUET_FIELD_ID_META_KEY) == Some(&id))
+            }
+        }
+    }
+
+    /// The error where several file columns answer to `name`: Spark's, ignoring case.
+    fn ambiguous(&self, name: &str, file: &Schema) -> Option<ThermiteError> {
+        match self {
+            ColumnMatching::Name { case_sensitive: false } => ambiguous(name, file),
+            _ => None,
+        }
+    }
+
+    fn conversion(&self, column: &ColumnDescriptor, file: &DataType, table: &DataType) -> Option<Conversion> {
+        match self {
+            ColumnMatching::Name { .. } => spark_conversion(column, file, table),
+            ColumnMatching::FieldId(_) => iceberg_conversion(column, file, table),
+        }
+    }
+}
+
 /// Spark's name for a read type, as its errors print it (`DataType.catalogString`).
 fn catalog_string(t: &DataType) -> String {
     match t {
@@ -122,11 +176,12 @@ fn leaf<'a>(columns: &'a SchemaDescriptor, name: &str) -> Option<&'a ColumnDescr
 }
 
 /// The conversion of the file column `file_field` to `table`, or the error Spark raises for it.
-fn conversion_of(columns: &SchemaDescriptor, file_field: &Field, table: &DataType) -> Result<Conversion> {
+fn conversion_of(matching: &ColumnMatching, columns: &SchemaDescriptor, file_field: &Field, table: &DataType) -> Result<Conversion> {
     let Some(column) = leaf(columns, file_field.name()) else {
         return exec_err!("column `{}` is a nested group in the file, but Spark's read schema says {table}", file_field.name());
     };
-    spark_conversion(column, file_field.data_type(), table)
+    matching
+        .conversion(column, file_field.data_type(), table)
         .ok_or_else(|| convert_not_supported(column, table).into_datafusion())
 }
 
@@ -183,33 +238,21 @@ pub fn convert(array: &ArrayRef, conversion: Conversion, table: &DataType) -> Re
 
 /// Whether reading `file_columns` as `table` changes what any value means (so the file's
 /// statistics must not prune). A pair Spark refuses is left for the read to report.
-pub fn reinterprets_values(table: &Schema, file_columns: &SchemaDescriptor, case_sensitive: bool) -> bool {
+pub fn reinterprets_values(table: &Schema, file_columns: &SchemaDescriptor, matching: &ColumnMatching) -> bool {
     let Ok(file) = parquet::arrow::parquet_to_arrow_schema(file_columns, None) else { return true };
     table.fields().iter().any(|field| {
-        let Some(i) = find(field.name(), &file, case_sensitive) else { return false };
+        let Some(i) = matching.find(field.name(), &file) else { return false };
         let file_field = file.field(i);
-        match conversion_of(file_columns, file_field, field.data_type()) {
+        match conversion_of(matching, file_columns, file_field, field.data_type()) {
             Ok(c) => c.reinterprets(file_field.data_type(), field.data_type()),
             Err(_) => false,
         }
     })
 }
 
-fn find(name: &str, schema: &Schema, case_sensitive: bool) -> Option<usize> {
-    let fields = schema.fields();
-    if case_sensitive {
-        fields.iter().position(|f| f.name() == name)
-    } else {
-        fields.iter().position(|f| f.name().eq_ignore_ascii_case(name))
-    }
-}
-
 /// Spark's error where, ignoring case, several file columns answer to one read column; the
 /// message (`field: a, matched: [a, A]`) is parsed back by the JVM side.
-fn ambiguous(name: &str, schema: &Schema, case_sensitive: bool) -> Option<ThermiteError> {
-    if case_sensitive {
-        return None;
-    }
+fn ambiguous(name: &str, schema: &Schema) -> Option<ThermiteError> {
     let matched: Vec<&str> =
         schema.fields().iter().map(|f| f.name().as_str()).filter(|f| f.eq_ignore_ascii_case(name)).collect();
     (matched.len() > 1).then(|| {
@@ -219,7 +262,7 @@ fn ambiguous(name: &str, schema: &Schema, case_sensitive: bool) -> Option<Thermi
 
 #[derive(Debug)]
 pub struct SparkSchemaAdapterFactory {
-    pub case_sensitive: bool,
+    pub matching: ColumnMatching,
     /// The file's Parquet schema: its physical types decide what Spark converts.
     pub file_columns: Arc<SchemaDescriptor>,
 }
@@ -228,7 +271,7 @@ impl SchemaAdapterFactory for SparkSchemaAdapterFactory {
     fn create(&self, projected_table_schema: SchemaRef, _table_schema: SchemaRef) -> Box<dyn SchemaAdapter> {
         Box::new(SparkSchemaAdapter {
             projected_table_schema,
-            case_sensitive: self.case_sensitive,
+            matching: self.matching.clone(),
             file_columns: Arc::clone(&self.file_columns),
         })
     }
@@ -236,32 +279,34 @@ impl SchemaAdapterFactory for SparkSchemaAdapterFactory {
 
 struct SparkSchemaAdapter {
     projected_table_schema: SchemaRef,
-    case_sensitive: bool,
+    matching: ColumnMatching,
     file_columns: Arc<SchemaDescriptor>,
-}
-
-impl SparkSchemaAdapter {
-    fn find(&self, name: &str, schema: &Schema) -> Option<usize> {
-        find(name, schema, self.case_sensitive)
-    }
 }
 
 impl SchemaAdapter for SparkSchemaAdapter {
     fn map_column_index(&self, index: usize, file_schema: &Schema) -> Option<usize> {
-        self.find(self.projected_table_schema.field(index).name(), file_schema)
+        self.matching.find(self.projected_table_schema.field(index).name(), file_schema)
     }
 
     fn map_schema(&self, file_schema: &Schema) -> Result<(Arc<dyn SchemaMapper>, Vec<usize>)> {
+        // Iceberg matches a file without ids by position (or a name mapping): reading its
+        // columns as missing would answer NULLs.
+        if matches!(self.matching, ColumnMatching::FieldId(_))
+            && !file_schema.fields().iter().any(|f| f.metadata().contains_key(PARQUET_FIELD_ID_META_KEY))
+        {
+            return exec_err!("the data file's columns have no Parquet field ids, which an Iceberg read matches by");
+        }
         let mut projection = Vec::new();
         let mut field_mappings = Vec::with_capacity(self.projected_table_schema.fields().len());
         let mut conversions = std::collections::HashMap::new();
         for field in self.projected_table_schema.fields() {
-            if let Some(err) = ambiguous(field.name(), file_schema, self.case_sensitive) {
+            if let Some(err) = self.matching.ambiguous(field.name(), file_schema) {
                 return Err(err.into_datafusion());
             }
-            let file_index = self.find(field.name(), file_schema);
+            let file_index = self.matching.find(field.name(), file_schema);
             if let Some(i) = file_index {
-                conversions.insert(field.name().clone(), conversion_of(&self.file_columns, file_schema.field(i), field.data_type())?);
+                let conversion = conversion_of(&self.matching, &self.file_columns, file_schema.field(i), field.data_type())?;
+                conversions.insert(field.name().clone(), conversion);
             }
             field_mappings.push(file_index.map(|file_index| {
                 projection.push(file_index);
@@ -295,7 +340,7 @@ impl SchemaAdapter for SparkSchemaAdapter {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use arrow::array::Decimal128Array;
+    use arrow::array::{Decimal128Array, RecordBatch};
     use parquet::schema::parser::parse_message_type;
 
     fn columns(message: &str) -> Arc<SchemaDescriptor> {
@@ -347,7 +392,7 @@ mod tests {
     #[test]
     fn a_pair_spark_refuses_fails_with_sparks_message() {
         let file = columns("message m { optional int32 c (DECIMAL(5,2)); }");
-        let err = conversion_of(&file, &Field::new("c", DataType::Decimal128(5, 2), true), &DataType::Decimal128(12, 2)).unwrap_err();
+        let err = conversion_of(&ColumnMatching::Name { case_sensitive: false }, &file, &Field::new("c", DataType::Decimal128(5, 2), true), &DataType::Decimal128(12, 2)).unwrap_err();
         let err = crate::error::find_thermite_error(&err).unwrap();
         assert_eq!(err.kind, ErrorKind::ColumnTypeMismatch);
         assert_eq!(err.message, "column: [c], physicalType: INT32, logicalType: decimal(12,2)");
@@ -358,12 +403,16 @@ mod tests {
         let table = Arc::new(Schema::new(vec![Field::new("a", DataType::Int32, true)]));
         let file = Schema::new(vec![Field::new("a", DataType::Int32, true), Field::new("A", DataType::Int32, true)]);
         let file_columns = columns("message m { optional int32 a; optional int32 A; }");
-        let insensitive = SparkSchemaAdapterFactory { case_sensitive: false, file_columns: Arc::clone(&file_columns) }
-            .create(Arc::clone(&table), Arc::clone(&table));
+        let insensitive = SparkSchemaAdapterFactory {
+            matching: ColumnMatching::Name { case_sensitive: false },
+            file_columns: Arc::clone(&file_columns),
+        }
+        .create(Arc::clone(&table), Arc::clone(&table));
         let err = insensitive.map_schema(&file).err().unwrap();
         let err = crate::error::find_thermite_error(&err).unwrap();
         assert_eq!((err.kind, err.message.as_str()), (ErrorKind::DuplicateField, "field: a, matched: [a, A]"));
-        let sensitive = SparkSchemaAdapterFactory { case_sensitive: true, file_columns }.create(Arc::clone(&table), table);
+        let sensitive = SparkSchemaAdapterFactory { matching: ColumnMatching::Name { case_sensitive: true }, file_columns }
+            .create(Arc::clone(&table), table);
         assert!(sensitive.map_schema(&file).is_ok());
     }
 
@@ -372,12 +421,52 @@ mod tests {
         let table = Arc::new(Schema::new(vec![Field::new("a", DataType::Int32, true), Field::new("b", DataType::Utf8, true)]));
         let file = Schema::new(vec![Field::new("B", DataType::Binary, true), Field::new("A", DataType::Int32, true)]);
         let file_columns = columns("message m { optional binary B; optional int32 A; }");
-        let factory = |case_sensitive| SparkSchemaAdapterFactory { case_sensitive, file_columns: Arc::clone(&file_columns) };
+        let factory = |case_sensitive| SparkSchemaAdapterFactory {
+            matching: ColumnMatching::Name { case_sensitive },
+            file_columns: Arc::clone(&file_columns),
+        };
         let insensitive = factory(false).create(Arc::clone(&table), Arc::clone(&table));
         assert_eq!(insensitive.map_column_index(0, &file), Some(1));
         let (_, projection) = insensitive.map_schema(&file).unwrap();
         assert_eq!(projection, vec![0, 1]);
         let sensitive = factory(true).create(Arc::clone(&table), table);
         assert_eq!(sensitive.map_column_index(0, &file), None);
+    }
+
+    #[test]
+    fn iceberg_columns_match_by_field_id_and_widen() {
+        let table = Arc::new(Schema::new(vec![
+            Field::new("renamed", DataType::Int64, true),
+            Field::new("added", DataType::Utf8, true),
+            Field::new("price", DataType::Decimal128(12, 2), true),
+        ]));
+        let with_id = |f: Field, id: i32| f.with_metadata([(PARQUET_FIELD_ID_META_KEY.to_string(), id.to_string())].into());
+        let file = Schema::new(vec![
+            with_id(Field::new("price", DataType::Decimal128(5, 2), true), 3),
+            with_id(Field::new("old_name", DataType::Int32, true), 1),
+            with_id(Field::new("renamed", DataType::Int32, true), 7),
+        ]);
+        let file_columns =
+            columns("message m { optional int32 price (DECIMAL(5,2)) = 3; optional int32 old_name = 1; optional int32 renamed = 7; }");
+        let ids = [("renamed", 1), ("added", 2), ("price", 3)].map(|(n, i)| (n.to_string(), i));
+        let adapter = SparkSchemaAdapterFactory { matching: ColumnMatching::FieldId(Arc::new(ids.into())), file_columns }
+            .create(Arc::clone(&table), Arc::clone(&table));
+        assert_eq!(adapter.map_column_index(0, &file), Some(1));
+        assert_eq!(adapter.map_column_index(1, &file), None);
+        let (mapping, projection) = adapter.map_schema(&file).unwrap();
+        assert_eq!(projection, vec![0, 1]);
+        let prices: ArrayRef = Arc::new(Decimal128Array::from(vec![Some(12345)]).with_precision_and_scale(5, 2).unwrap());
+        let batch = RecordBatch::try_new(
+            Arc::new(Schema::new(vec![file.field(0).clone(), file.field(1).clone()])),
+            vec![prices, Arc::new(Int32Array::from(vec![Some(-7)]))],
+        )
+        .unwrap();
+        let read = mapping.map_batch(batch).unwrap();
+        let without_ids = Schema::new(vec![Field::new("renamed", DataType::Int32, true)]);
+        assert!(adapter.map_schema(&without_ids).is_err());
+        assert_eq!(read.column(0).as_primitive::<Int64Type>().value(0), -7);
+        assert!(read.column(1).is_null(0));
+        assert_eq!(read.column(2).as_primitive::<Decimal128Type>().value(0), 12345);
+        assert_eq!(read.column(2).data_type(), &DataType::Decimal128(12, 2));
     }
 }

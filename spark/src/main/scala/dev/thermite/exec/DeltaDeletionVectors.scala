@@ -2,6 +2,7 @@ package dev.thermite.exec
 
 import scala.collection.JavaConverters._
 
+import dev.thermite.Reflect.{call, module}
 import dev.thermite.proto
 import org.apache.hadoop.conf.Configuration
 import org.apache.hadoop.fs.Path
@@ -43,27 +44,15 @@ object DeltaDeletionVectors {
     case _ => throw new IllegalStateException("a Delta scan with deletion vectors and no table path")
   }
 
-  /**
-   * `taskInput` with each split's deletion vector resolved into the rows it marks, read with the
-   * Hadoop configuration of its scan (`confs`, in the order of the task's scans).
-   */
-  def resolve(taskInput: Array[Byte], confs: Seq[Option[BroadcastHadoopConf]]): Array[Byte] = {
-    val input = proto.TaskInput.parseFrom(taskInput)
-    if (!input.getScansList.asScala.exists(_.getFilesList.asScala.exists(!_.getDeletionVector.isEmpty))) {
-      return taskInput
-    }
-    val resolved = input.toBuilder
-    for (i <- 0 until resolved.getScansCount) {
-      val scan = resolved.getScansBuilder(i)
-      for (j <- 0 until scan.getFilesCount) {
-        val split = scan.getFilesBuilder(j)
-        if (!split.getDeletionVector.isEmpty) {
-          val conf = confs(i).getOrElse(throw new IllegalStateException("a scan with deletion vectors and no Hadoop configuration"))
-          split.setRowMarks(marks(split.getDeletionVector, split.getDeletionVectorFilter, scan.getDeltaTablePath, conf.value))
-        }
+  /** Loads the deletion vectors of a task's splits, of the table at `tablePath`, read with `conf`. */
+  case class Loader(tablePath: String, conf: BroadcastHadoopConf) extends SplitDeletes {
+    override def resolve(input: proto.ScanInput): proto.ScanInput = {
+      val resolved = input.toBuilder
+      resolved.getFilesBuilderList.asScala.filter(!_.getDeletionVector.isEmpty).foreach { split =>
+        split.setRowMarks(marks(split.getDeletionVector, split.getDeletionVectorFilter, tablePath, conf.value))
       }
+      resolved.build()
     }
-    resolved.build().toByteArray
   }
 
   /** The rows a deletion vector marks, loaded as Delta's format loads it. */
@@ -93,14 +82,4 @@ object DeltaDeletionVectors {
     }
     marks.build()
   }
-
-  private def module(name: String): AnyRef = {
-    val loader = Option(Thread.currentThread().getContextClassLoader).getOrElse(getClass.getClassLoader)
-    Class.forName(name + "$", true, loader).getField("MODULE$").get(null)
-  }
-
-  private def call(target: AnyRef, method: String, args: AnyRef*): AnyRef =
-    target.getClass.getMethods.find(m => m.getName == method && m.getParameterCount == args.length)
-      .getOrElse(throw new IllegalStateException(s"${target.getClass.getName} has no method $method"))
-      .invoke(target, args: _*)
 }

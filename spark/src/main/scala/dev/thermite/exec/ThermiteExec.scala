@@ -19,7 +19,7 @@ import org.apache.spark.sql.vectorized.ColumnarBatch
 /** What a native plan reads, in the order its proto refers to them. */
 class NativeInputs {
   /** Scans, whose file splits each task receives. */
-  val scans: ArrayBuffer[ThermiteScanExec] = ArrayBuffer.empty
+  val scans: ArrayBuffer[NativeFileScan] = ArrayBuffer.empty
   /**
    * Spark operators whose rows, native sources whose batches (each task streams its partition to
    * native code), or native broadcasts (each task reads them whole).

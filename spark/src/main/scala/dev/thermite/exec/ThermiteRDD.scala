@@ -1,7 +1,5 @@
 package dev.thermite.exec
 
-import scala.collection.JavaConverters._
-
 import dev.thermite.proto
 
 import org.apache.spark.{OneToOneDependency, Partition, SparkContext, TaskContext}
@@ -25,11 +23,25 @@ case class BroadcastInput(relation: Broadcast[ThermiteBroadcastRelation], schema
 }
 
 /**
- * One task's share: its own serialized task input (the file splits of each scan) and the
- * partition of each JVM input it reads.
+ * One task's share: its own serialized task input (the file splits of each scan), the deletes it
+ * loads for them (by scan index), and the partition of each JVM input it reads.
  */
-private case class ThermitePartition(index: Int, taskInput: Array[Byte], hosts: Seq[String], parents: Seq[Partition])
-    extends Partition
+private case class ThermitePartition(
+    index: Int,
+    taskInput: Array[Byte],
+    deletes: Seq[(Int, SplitDeletes)],
+    hosts: Seq[String],
+    parents: Seq[Partition])
+    extends Partition {
+  /** The task input with every scan's deletes loaded. */
+  def loadedTaskInput: Array[Byte] =
+    if (deletes.isEmpty) taskInput
+    else {
+      val input = proto.TaskInput.parseFrom(taskInput).toBuilder
+      deletes.foreach { case (scan, loader) => input.setScans(scan, loader.resolve(input.getScans(scan))) }
+      input.build().toByteArray
+    }
+}
 
 /**
  * Runs one native plan per partition over any number of co-partitioned inputs (a join's two
@@ -45,15 +57,13 @@ private case class ThermitePartition(index: Int, taskInput: Array[Byte], hosts: 
 class ThermiteRDD(
     sc: SparkContext,
     plan: Array[Byte],
-    @transient private val scans: Seq[Seq[(proto.ScanInput, Seq[String])]],
+    @transient private val scans: Seq[Seq[ScanPartition]],
     hadoopConfs: Seq[Option[BroadcastHadoopConf]],
     jvmInputs: Seq[JvmInput],
     nodeMetrics: Seq[NodeMetrics])
     extends RDD[ColumnarBatch](sc, ThermiteRDD.partitioned(jvmInputs).map(input => new OneToOneDependency(input.rdd))) {
 
   private val partitioned = ThermiteRDD.partitioned(jvmInputs)
-  /** Whether any split has a Delta deletion vector, which its task resolves before running. */
-  private val deletionVectors = scans.exists(_.exists(_._1.getFilesList.asScala.exists(!_.getDeletionVector.isEmpty)))
 
   override protected def getPartitions: Array[Partition] = {
     val counts = scans.map(_.size) ++ partitioned.map(_.rdd.getNumPartitions)
@@ -63,9 +73,10 @@ class ThermiteRDD(
     }
     (0 until counts.head).map { i =>
       val taskInput = proto.TaskInput.newBuilder().setPartitionId(i)
-      scans.foreach(scan => taskInput.addScans(scan(i)._1))
-      val hosts = scans.flatMap(_(i)._2).distinct
-      ThermitePartition(i, taskInput.build().toByteArray, hosts, partitioned.map(_.rdd.partitions(i))): Partition
+      scans.foreach(scan => taskInput.addScans(scan(i).input))
+      val deletes = scans.zipWithIndex.flatMap { case (scan, s) => scan(i).deletes.map(s -> _) }
+      val hosts = scans.flatMap(_(i).hosts).distinct
+      ThermitePartition(i, taskInput.build().toByteArray, deletes, hosts, partitioned.map(_.rdd.partitions(i))): Partition
     }.toArray
   }
 
@@ -83,9 +94,7 @@ class ThermiteRDD(
       case input: BroadcastInput => input.reader
     }
     val files = hadoopConfs.map(_.map(conf => new HadoopFiles(conf.value)))
-    val taskInput =
-      if (deletionVectors) DeltaDeletionVectors.resolve(partition.taskInput, hadoopConfs) else partition.taskInput
-    new NativeBatchIterator(plan, taskInput, context, nodeMetrics, readers, files)
+    new NativeBatchIterator(plan, partition.loadedTaskInput, context, nodeMetrics, readers, files)
   }
 }
 

@@ -1,5 +1,7 @@
 package dev.thermite.exec
 
+import scala.collection.JavaConverters._
+
 import dev.thermite.proto
 import dev.thermite.serde.SparkTypes
 
@@ -7,7 +9,6 @@ import org.apache.spark.sql.catalyst.expressions.{Attribute, Expression, SortOrd
 import org.apache.spark.sql.catalyst.plans.physical.Partitioning
 import org.apache.spark.sql.execution.{ExecSubqueryExpression, FileSourceScanExec, LeafExecNode}
 import org.apache.spark.sql.execution.datasources.{FileFormat, FilePartition, FileScanRDD}
-import org.apache.spark.sql.execution.metric.{SQLMetric, SQLMetrics}
 import org.apache.spark.sql.types.DataType
 import org.apache.spark.thermite.BroadcastHadoopConf
 
@@ -20,13 +21,8 @@ import org.apache.spark.thermite.BroadcastHadoopConf
  * pruning) finds their subqueries; the files are chosen with them once their results are in.
  */
 case class ThermiteScanExec(original: FileSourceScanExec, scan: proto.ParquetScan, partitionFilters: Seq[Expression])
-    extends LeafExecNode with ThermiteExec {
+    extends LeafExecNode with NativeFileScan {
   override def nodeName: String = "ThermiteScanExec"
-  override protected def extraMetrics: Map[String, SQLMetric] = Map(
-    "numFiles" -> SQLMetrics.createMetric(sparkContext, "number of file splits read"),
-    "rowGroupsRead" -> SQLMetrics.createMetric(sparkContext, "row groups read"),
-    "rowGroupsPruned" -> SQLMetrics.createMetric(sparkContext, "row groups pruned by statistics"),
-    "bytesScanned" -> SQLMetrics.createSizeMetric(sparkContext, "bytes scanned"))
   override def output: Seq[Attribute] = original.output
   override def outputPartitioning: Partitioning = original.outputPartitioning
   override def outputOrdering: Seq[SortOrder] = original.outputOrdering
@@ -36,18 +32,12 @@ case class ThermiteScanExec(original: FileSourceScanExec, scan: proto.ParquetSca
   override def doCanonicalize(): ThermiteScanExec =
     copy(original = original.canonicalized.asInstanceOf[FileSourceScanExec], partitionFilters = Nil)
 
-  override def nativeOperator(inputs: NativeInputs): proto.Operator = {
-    val index = inputs.scans.size
-    inputs.scans += this
-    proto.Operator.newBuilder().setParquetScan(scan.toBuilder.setInputIndex(index)).build()
-  }
-
   /**
    * The Hadoop configuration a task reads this scan's files (or their deletion vectors) with,
    * where it reads through Hadoop: the session's with the read's options, as Spark's own file
    * scan takes it.
    */
-  @transient lazy val hadoopConf: Option[BroadcastHadoopConf] =
+  @transient override lazy val hadoopConf: Option[BroadcastHadoopConf] =
     if (!scan.getHadoopFileSystem && !scan.hasRowDeletedColumn) None
     else Some(new BroadcastHadoopConf(sparkContext,
       original.relation.sparkSession.sessionState.newHadoopConfWithOptions(original.relation.options)))
@@ -65,16 +55,16 @@ case class ThermiteScanExec(original: FileSourceScanExec, scan: proto.ParquetSca
     case other => throw new IllegalStateException(s"unexpected scan RDD ${other.getClass.getName}")
   }
 
-  /** This scan's splits for each Spark partition, with their preferred hosts. */
-  def taskInputs(): Seq[(proto.ScanInput, Seq[String])] = {
+  override def taskInputs(): Seq[ScanPartition] = {
     val relation = original.relation
     val partitionTypes = relation.partitionSchema.map(_.dataType)
     val metadata = original.fileConstantMetadataColumns
     val extractors = relation.fileFormat.fileConstantMetadataExtractors
     val deletionVectors = if (scan.hasRowDeletedColumn) Some(DeltaDeletionVectors.keys) else None
+    lazy val deltaLoader: SplitDeletes = DeltaDeletionVectors.Loader(DeltaDeletionVectors.tablePath(relation.fileFormat),
+      hadoopConf.getOrElse(throw new IllegalStateException("a Delta scan with deletion vectors and no Hadoop configuration")))
     filePartitions.map { partition =>
       val input = proto.ScanInput.newBuilder()
-      deletionVectors.foreach(_ => input.setDeltaTablePath(DeltaDeletionVectors.tablePath(relation.fileFormat)))
       partition.files.foreach { f =>
         val split = proto.FileSplit.newBuilder()
           .setPath(f.filePath.toUri.getPath)
@@ -95,7 +85,8 @@ case class ThermiteScanExec(original: FileSourceScanExec, scan: proto.ParquetSca
         }
         input.addFiles(split)
       }
-      (input.build(), partition.preferredLocations().toSeq)
+      val deletes = if (input.getFilesList.asScala.exists(!_.getDeletionVector.isEmpty)) Some(deltaLoader) else None
+      ScanPartition(input.build(), partition.preferredLocations().toSeq, deletes)
     }
   }
 }

@@ -10,6 +10,7 @@ import org.apache.spark.sql.catalyst.expressions.{InputFileBlockLength, InputFil
 import org.apache.spark.sql.catalyst.rules.Rule
 import org.apache.spark.sql.execution._
 import org.apache.spark.sql.execution.adaptive.{AdaptiveSparkPlanExec, AQEShuffleReadExec, QueryStageExec}
+import org.apache.spark.sql.execution.datasources.v2.BatchScanExec
 import org.apache.spark.sql.execution.exchange.ReusedExchangeExec
 
 /**
@@ -26,9 +27,9 @@ case class ConvertToThermite(session: SparkSession) extends Rule[SparkPlan] with
       case _ => false
     }))
     val converted = SimplifyStackedProjections(plan).transformUp {
-      // Only Spark's own file scan tells the task which file it reads (Delta's UPDATE and
+      // Only Spark's own file scans tell the task which file it reads (Delta's UPDATE and
       // DELETE ask, to find the files to rewrite).
-      case scan: FileSourceScanExec if fileNamesRead =>
+      case scan @ (_: FileSourceScanExec | _: BatchScanExec) if fileNamesRead =>
         Fallback.tag(scan, FileNameReason)
         scan
       case node => convert(node)

@@ -10,6 +10,7 @@ import org.apache.spark.sql.execution._
 import org.apache.spark.sql.execution.aggregate.{HashAggregateExec, SortAggregateExec}
 import org.apache.spark.sql.catalyst.util.RebaseDateTime
 import org.apache.spark.sql.execution.datasources.parquet.{ParquetOptions, ParquetUtils}
+import org.apache.spark.sql.execution.datasources.v2.BatchScanExec
 import org.apache.spark.sql.execution.exchange.{BroadcastExchangeExec, ShuffleExchangeExec}
 import org.apache.spark.sql.execution.joins.{BroadcastHashJoinExec, ShuffledHashJoinExec, SortMergeJoinExec}
 import org.apache.spark.sql.internal.SQLConf
@@ -24,6 +25,7 @@ trait OperatorConverter {
 object OperatorSerde {
   private val converters: Map[Class[_ <: SparkPlan], OperatorConverter] = Map(
     classOf[FileSourceScanExec] -> ParquetScanConverter,
+    classOf[BatchScanExec] -> BatchScanConverter,
     classOf[FilterExec] -> FilterConverter,
     classOf[ProjectExec] -> ProjectConverter,
     classOf[SortExec] -> SortConverter,

@@ -4,7 +4,7 @@ import scala.concurrent.Future
 
 import scala.collection.JavaConverters._
 
-import dev.thermite.exec.{NativeInputs, NodeMetrics, ThermiteBatchSource, ThermiteExec, ThermiteFilterExec, ThermiteProjectExec, ThermiteScanExec}
+import dev.thermite.exec.{NativeFileScan, NativeInputs, NodeMetrics, ThermiteBatchSource, ThermiteExec, ThermiteFilterExec, ThermiteProjectExec}
 import dev.thermite.proto
 import dev.thermite.rules.SortConverter
 import dev.thermite.serde.{ExprContext, ExprSerde, SparkTypes}
@@ -241,7 +241,7 @@ object ThermiteShuffleExchangeExec {
 
   /** Whether `plan`'s rows come in the order of its file splits: a scan, filtered and projected. */
   def inFileOrder(plan: SparkPlan): Boolean = plan match {
-    case _: ThermiteScanExec => true
+    case _: NativeFileScan => true
     case f: ThermiteFilterExec => inFileOrder(f.child)
     case p: ThermiteProjectExec => inFileOrder(p.child)
     case _ => false
