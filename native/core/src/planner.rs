@@ -92,6 +92,11 @@ pub fn build_plan(op: &proto::Operator, ctx: &PlannerContext) -> Result<Arc<dyn 
             let fetch = usize::try_from(limit.limit).ok().map(|l| l.saturating_sub(skip));
             Ok(OperatorContextExec::wrap("ThermiteLimitExec", Arc::new(GlobalLimitExec::new(input, skip, fetch))))
         }
+        Kind::Window(window) => {
+            let input = build_plan(required(&window.input, "a window input")?, ctx)?;
+            let name = if window.group_limit.is_some() { "ThermiteWindowGroupLimitExec" } else { "ThermiteWindowExec" };
+            Ok(OperatorContextExec::wrap(name, crate::operators::window::build(window, input, &ctx.expr)?))
+        }
         Kind::Aggregate(aggregate) => {
             let input = build_plan(required(&aggregate.input, "an aggregate input")?, ctx)?;
             let exec = crate::aggregate::build(aggregate, input, &ctx.expr)?;
@@ -148,7 +153,7 @@ pub(crate) fn sort_ordering(keys: &[proto::SortKey], schema: &Schema, ctx: &Expr
 
 /// The keys of [`sort_ordering`] as written: a `LexOrdering` drops repeated keys, which a range
 /// partitioning's bounds still hold a value for.
-fn sort_keys(keys: &[proto::SortKey], schema: &Schema, ctx: &ExprContext) -> Result<Vec<PhysicalSortExpr>> {
+pub fn sort_keys(keys: &[proto::SortKey], schema: &Schema, ctx: &ExprContext) -> Result<Vec<PhysicalSortExpr>> {
     keys.iter()
         .map(|k| {
             let expr = build_expr(required(&k.expr, "a sort key")?, schema, ctx)?;

@@ -157,18 +157,30 @@ impl SparkAggregate {
 }
 
 fn calls(aggregate: &proto::Aggregate) -> Result<Vec<SparkAggregate>> {
-    aggregate
-        .calls
-        .iter()
-        .map(|c| {
-            let function = Function::try_from(c.function)
-                .map_err(|_| ThermiteError::plan(format!("unknown aggregate function {}", c.function)))?;
-            let arg_type = to_arrow_type(required(&c.arg_type, "an argument type")?)?;
-            let call = SparkAggregate { function, arg_type, ignore_nulls: c.ignore_nulls };
-            call.check()?;
-            Ok(call)
-        })
-        .collect()
+    aggregate.calls.iter().map(SparkAggregate::from_proto).collect()
+}
+
+impl SparkAggregate {
+    fn from_proto(c: &proto::AggregateCall) -> Result<Self> {
+        let function = Function::try_from(c.function)
+            .map_err(|_| ThermiteError::plan(format!("unknown aggregate function {}", c.function)))?;
+        let arg_type = to_arrow_type(required(&c.arg_type, "an argument type")?)?;
+        let call = SparkAggregate { function, arg_type, ignore_nulls: c.ignore_nulls };
+        call.check()?;
+        Ok(call)
+    }
+}
+
+/// A Spark aggregate call evaluated over window frames: DataFusion's function (its result is
+/// Spark's result of the call) and its argument over `schema`, prepared.
+pub fn window_function(
+    call: &proto::AggregateCall,
+    schema: &Schema,
+    ctx: &ExprContext,
+) -> Result<(Arc<AggregateUDF>, Arc<dyn PhysicalExpr>)> {
+    let aggregate = SparkAggregate::from_proto(call)?;
+    let arg = build_expr(required(&call.arg, "an aggregate argument")?, schema, ctx)?;
+    Ok((aggregate.udaf(), aggregate.prepare_arg(arg)))
 }
 
 /// What one call reads from its input rows.

@@ -102,9 +102,14 @@ impl<G: OneGroup> Accumulator for SingleGroup<G> {
         self.0.merge_batch(states, &vec![0; states[0].len()], None, 1)
     }
 
+    /// Leaves the state as it was: a window's running frame evaluates after each row.
     fn evaluate(&mut self) -> DfResult<ScalarValue> {
         self.0.ensure_groups(1);
-        ScalarValue::try_from_array(&self.0.evaluate(EmitTo::All)?, 0)
+        let state = self.0.state(EmitTo::All)?;
+        self.0.merge_batch(&state, &[0], None, 1)?;
+        let result = ScalarValue::try_from_array(&self.0.evaluate(EmitTo::All)?, 0)?;
+        self.0.merge_batch(&state, &[0], None, 1)?;
+        Ok(result)
     }
 
     fn state(&mut self) -> DfResult<Vec<ScalarValue>> {

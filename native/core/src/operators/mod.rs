@@ -4,6 +4,7 @@
 pub mod budgeted_hash_join;
 pub mod declared_order;
 pub mod expand;
+pub mod held_rows;
 pub mod join;
 pub mod legacy_calendar;
 pub mod jvm_input;
@@ -14,6 +15,7 @@ pub mod parquet_strings;
 pub mod preloaded_footer;
 pub mod row_positions;
 pub mod schema_adapter;
+pub mod window;
 
 pub use expand::ExpandExec;
 pub use jvm_input::JvmInputExec;

@@ -117,6 +117,10 @@ object AggregateConverter extends OperatorConverter {
     Right(out.result())
   }
 
+  /** `e` computed whole over its input (a window's aggregate). */
+  def completeCall(e: AggregateExpression, ctx: ExprContext): Either[String, proto.AggregateCall] =
+    call(e, proto.Aggregate.Mode.COMPLETE, ctx)
+
   private def call(e: AggregateExpression, mode: proto.Aggregate.Mode, ctx: ExprContext)
       : Either[String, proto.AggregateCall] = {
     val f = e.aggregateFunction

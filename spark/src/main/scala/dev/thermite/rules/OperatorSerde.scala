@@ -13,6 +13,7 @@ import org.apache.spark.sql.execution.datasources.parquet.{ParquetOptions, Parqu
 import org.apache.spark.sql.execution.datasources.v2.BatchScanExec
 import org.apache.spark.sql.execution.exchange.{BroadcastExchangeExec, ShuffleExchangeExec}
 import org.apache.spark.sql.execution.joins.{BroadcastHashJoinExec, ShuffledHashJoinExec, SortMergeJoinExec}
+import org.apache.spark.sql.execution.window.{WindowExec, WindowGroupLimitExec}
 import org.apache.spark.sql.internal.SQLConf
 import org.apache.spark.sql.types.{DoubleType, FloatType, StructField, TimestampType}
 
@@ -34,6 +35,8 @@ object OperatorSerde {
     classOf[HashAggregateExec] -> AggregateConverter,
     classOf[SortAggregateExec] -> AggregateConverter,
     classOf[ExpandExec] -> ExpandConverter,
+    classOf[WindowExec] -> WindowConverter,
+    classOf[WindowGroupLimitExec] -> WindowGroupLimitConverter,
     classOf[TakeOrderedAndProjectExec] -> TakeOrderedConverter,
     classOf[UnionExec] -> UnionConverter,
     classOf[CoalesceExec] -> CoalesceConverter,
