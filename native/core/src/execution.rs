@@ -123,7 +123,7 @@ impl TaskExecution {
                 subqueries: plan
                     .subqueries
                     .iter()
-                    .map(|s| Ok((s.id, to_scalar(required(&s.value, "a subquery value")?)?)))
+                    .map(|s| Ok(((s.id, s.field), to_scalar(required(&s.value, "a subquery value")?)?)))
                     .collect::<Result<_>>()?,
             },
             batch_size,

@@ -3,6 +3,7 @@
 //! One entry per expression kind in [`build_expr`]; each family lives in its own module.
 
 mod arithmetic;
+mod bitwise;
 mod cast;
 mod comparison;
 mod conditional;
@@ -36,8 +37,8 @@ pub use zone::SessionZone;
 pub struct ExprContext {
     /// Spark's session time zone, resolved and normalized by the JVM.
     pub session_time_zone: proto::TimeZone,
-    /// Scalar subquery values by id.
-    pub subqueries: HashMap<i64, ScalarValue>,
+    /// Scalar subquery values by id and, for a struct-typed subquery, field.
+    pub subqueries: HashMap<(i64, Option<i32>), ScalarValue>,
 }
 
 pub fn build_expr(expr: &proto::Expr, input: &Schema, ctx: &ExprContext) -> Result<Arc<dyn PhysicalExpr>> {
@@ -46,7 +47,10 @@ pub fn build_expr(expr: &proto::Expr, input: &Schema, ctx: &ExprContext) -> Resu
         Kind::Column(c) => column(c, input),
         Kind::Literal(l) => Ok(Arc::new(Literal::new(to_scalar(l)?))),
         Kind::ScalarSubquery(s) => {
-            let value = ctx.subqueries.get(&s.id).ok_or_else(|| ThermiteError::plan(format!("no value for scalar subquery #{}", s.id)))?;
+            let value = ctx.subqueries.get(&(s.id, s.field)).ok_or_else(|| {
+                let field = s.field.map(|f| format!(" field {f}")).unwrap_or_default();
+                ThermiteError::plan(format!("no value for scalar subquery #{}{field}", s.id))
+            })?;
             Ok(Arc::new(Literal::new(value.clone())))
         }
         Kind::Binary(b) => {

@@ -177,6 +177,12 @@ class ExpressionSuite extends ThermiteTestBase {
       // NULL and empty subqueries.
       where(s"i = (SELECT max(i) FROM $table WHERE id < 0)")
       project(s"i + (SELECT max(i) FROM $table WHERE i < 100)", s"(SELECT max(date) FROM $table)")
+      // Spark merges subqueries over one table into one of a struct type and reads its fields:
+      // aggregates over no rows, and a subquery of no row (a NULL struct).
+      project(s"(SELECT count(*) FROM $table WHERE id % 3 = 0)", s"(SELECT avg(dec15) FROM $table WHERE id % 3 = 0)",
+        s"(SELECT max(str) FROM $table WHERE id % 3 = 0)", s"(SELECT min(d) FROM $table WHERE id < 0)",
+        s"(SELECT max(d) FROM $table WHERE id < 0)")
+      project(s"(SELECT i FROM $table WHERE id = -5)", s"(SELECT l FROM $table WHERE id = -5)")
       // Below a native shuffle, in the map side's plan.
       checkSql(s"SELECT str, count(*) FROM $table WHERE l > (SELECT avg(l) FROM $table) GROUP BY str",
         Seq("ThermiteFilterExec", "ThermiteShuffleExchangeExec"))

@@ -301,4 +301,17 @@ class JoinSuite extends ThermiteTestBase {
       Seq("ThermiteBroadcastExchangeExec"))
     assertTrue(df.queryExecution.executedPlan.toString, df.queryExecution.executedPlan.toString.contains("dynamicpruning"))
   }
+
+  /** Spark packs several integral keys into one long; its pruning subquery unpacks them. */
+  @Test def dynamicPartitionPruningOnPackedKeys(): Unit = broadcast {
+    val path = tempPath("join_partitioned_twice")
+    TestData.frame(spark, 300).write.partitionBy("b", "s").parquet(path)
+    spark.read.parquet(path).createOrReplaceTempView("jp2")
+    val (_, right) = tables
+    for (keys <- Seq("p.b = r.b AND p.s = r.s", "p.s = r.s AND p.b = r.b", "p.s = r.s")) {
+      val df = checkSql(s"SELECT p.id, p.str, r.id FROM jp2 p JOIN $right r ON $keys WHERE r.id < 30",
+        Seq("ThermiteBroadcastExchangeExec"))
+      assertTrue(df.queryExecution.executedPlan.toString, df.queryExecution.executedPlan.toString.contains("dynamicpruning"))
+    }
+  }
 }

@@ -9,7 +9,10 @@ import org.apache.spark.sql.types._
 import org.junit.Assert.assertTrue
 import org.junit.Test
 
-/** round/bround, div, pmod, greatest/least, nanvl and the rewritten nvl2/nullif, Thermite off vs on. */
+/**
+ * round/bround, div, pmod, greatest/least, nanvl, the rewritten nvl2/nullif and the bitwise
+ * functions, Thermite off vs on.
+ */
 class MathExpressionSuite extends ThermiteTestBase {
   private lazy val edge: String = {
     val path = TestData.write(spark, tempPath("math-edge"), n = 300)
@@ -126,5 +129,25 @@ class MathExpressionSuite extends ThermiteTestBase {
     project(edge, "nvl2(str, i, l)", "nvl2(d, 'set', null)", "nullif(i, 0)", "nullif(str, '')", "nullif(d, -0.0d)",
       "nvl2(null, 1, 2)")
     project(ties, "nullif(d, d2)", "nvl2(m, m2, m)")
+  }
+
+  @Test def bitwiseOfEdgeValues(): Unit = {
+    for (c <- Seq("b", "s", "i", "l")) {
+      project(edge, s"$c & $c", s"$c | -1", s"$c ^ id", s"~$c", s"bit_count($c)", s"$c & null")
+    }
+    project(edge, "b & s", "i | l", "s ^ b", "bit_count(bool)", "bit_count(cast(null as int))")
+    // Java's shifts take the distance modulo the width: negative and wide distances included.
+    for (c <- Seq("i", "l"); n <- Seq("0", "1", "31", "32", "63", "64", "-1", "-33", "id", "i", "null")) {
+      project(edge, s"shiftleft($c, $n)", s"shiftright($c, $n)", s"shiftrightunsigned($c, $n)")
+    }
+    project(ties, "l & l2", "l | l2", "l ^ l2", "shiftleft(l, cast(l2 as int))", "shiftrightunsigned(l2, 7)")
+  }
+
+  /** `grouping()` and `grouping_id()` are shifts and masks of Spark's grouping id. */
+  @Test def groupingFunctions(): Unit = {
+    checkSql(s"SELECT b, s, grouping(b), grouping(s), grouping_id(b, s), grouping_id(), count(*), sum(i) " +
+      s"FROM $edge GROUP BY ROLLUP(b, s)", Seq("ThermiteHashAggregateExec", "ThermiteExpandExec"))
+    checkSql(s"SELECT s, bool, grouping_id(), sum(l) FROM $edge GROUP BY CUBE(s, bool) HAVING grouping(bool) = 1",
+      Seq("ThermiteHashAggregateExec", "ThermiteExpandExec"))
   }
 }

@@ -77,6 +77,13 @@ class RandomizedExpressionSuite extends ThermiteTestBase with BitExact {
       case 5 =>
         s"cast(${numeric(rnd, pick(rnd, types.map(_._1)), depth - 1)} as $t)"
       case 6 => s"${pick(rnd, Seq("greatest", "least"))}(${sub()}, ${sub()})"
+      case 10 if Seq("int", "bigint", "smallint").contains(t) =>
+        if (t != "smallint" && rnd.nextBoolean()) {
+          val shift = pick(rnd, Seq("shiftleft", "shiftright", "shiftrightunsigned"))
+          s"$shift(${sub()}, cast(${numeric(rnd, "int", depth - 1)} as int))"
+        } else {
+          s"(${sub()} ${pick(rnd, Seq("&", "|", "^"))} ${sub()})"
+        }
       case 9 => lastBitMath(rnd, t, depth)
       case 7 =>
         // pmod by zero, of negative values; rounding at ties, to negative scales.

@@ -4,6 +4,7 @@ import scala.collection.mutable.ArrayBuffer
 
 import dev.thermite.{proto, ThermiteConf}
 import dev.thermite.serde.{SessionZones, SparkTypes}
+import dev.thermite.serde.expressions.Subqueries
 
 import org.apache.spark.rdd.RDD
 import org.apache.spark.sql.catalyst.InternalRow
@@ -138,10 +139,9 @@ trait ThermiteExec extends SparkPlan {
   private def subqueryValues: Seq[proto.SubqueryValue] =
     inlined(this).flatMap(_.expressions.flatMap(_.collect { case s: ScalarSubquery => s }))
       .groupBy(_.exprId.id).values.map(_.head).toSeq
-      .map { s =>
+      .flatMap { s =>
         s.updateResult()
-        val value = SparkTypes.literal(s.eval(), s.dataType).fold(e => throw new IllegalStateException(e), identity)
-        proto.SubqueryValue.newBuilder().setId(s.exprId.id).setValue(value).build()
+        Subqueries.values(s)
       }
 
   /** `node` and the native descendants whose operators its plan inlines. */

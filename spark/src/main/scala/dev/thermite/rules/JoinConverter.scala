@@ -5,7 +5,7 @@ import dev.thermite.exec._
 import dev.thermite.proto
 import dev.thermite.serde.{ExprContext, ExprSerde, SparkTypes}
 
-import org.apache.spark.sql.catalyst.expressions.{Expression, ShiftLeft}
+import org.apache.spark.sql.catalyst.expressions.Expression
 import org.apache.spark.sql.catalyst.optimizer.BuildLeft
 import org.apache.spark.sql.catalyst.plans._
 import org.apache.spark.sql.execution.SparkPlan
@@ -138,10 +138,6 @@ object BroadcastExchangeConverter extends OperatorConverter {
   override def convert(node: SparkPlan): Either[String, ThermiteExec] = {
     val exchange = node.asInstanceOf[BroadcastExchangeExec]
     exchange.mode match {
-      // Spark packs several integral keys into one long; its dynamic pruning subqueries unpack
-      // them only from a relation of Spark's own long-keyed class.
-      case mode: HashedRelationBroadcastMode if mode.key.exists(_.find(_.isInstanceOf[ShiftLeft]).isDefined) =>
-        Left("a broadcast of several integral keys packed into one long stays in Spark")
       case mode: HashedRelationBroadcastMode if mode.isNullAware =>
         Left("the broadcast of a null-aware anti join (NOT IN) runs natively only with its join")
       case mode: HashedRelationBroadcastMode =>

@@ -3,10 +3,10 @@ package org.apache.spark.sql.execution.thermite
 import dev.thermite.exec.NativeBatchIterator
 
 import org.apache.spark.sql.catalyst.InternalRow
-import org.apache.spark.sql.catalyst.expressions.{Cast, GenericInternalRow}
-import org.apache.spark.sql.execution.joins.{HashedRelation, HashedRelationBroadcastMode}
+import org.apache.spark.sql.catalyst.expressions.{BitwiseAnd, BitwiseOr, Cast, Expression, Literal, ShiftLeft, UnsafeProjection}
+import org.apache.spark.sql.execution.joins.{HashedRelation, HashedRelationBroadcastMode, HashJoin}
 import org.apache.spark.sql.thermite.ArrowIpc
-import org.apache.spark.sql.types.{ByteType, IntegerType, LongType, ShortType, StructType}
+import org.apache.spark.sql.types.{ByteType, DataType, IntegerType, LongType, ShortType, StructType}
 
 /**
  * What a native broadcast exchange broadcasts: the build side's rows as Arrow IPC streams (one per
@@ -37,24 +37,16 @@ class ThermiteBroadcastRelation private (
 
   /**
    * Spark's pruning subqueries read keys in the join keys' own types, unless the relation is of
-   * Spark's long-keyed class, which this one is not: a key Spark widened to a long for that class
-   * is narrowed back. (A join key the user cast to a long reads as its narrower type too: a
-   * pruning subquery on it fails rather than prunes wrongly.)
+   * Spark's long-keyed class, which this one is not: keys Spark widened to a long, or packed
+   * several into one, for that class are unpacked here as Spark unpacks them from its own.
+   * (A join key the user cast to a long reads as its narrower type too: a pruning subquery on it
+   * fails rather than prunes wrongly.)
    */
-  override def keys(): Iterator[InternalRow] = {
-    val narrow: Option[Long => Any] = mode.key match {
-      case Seq(c: Cast) if c.dataType == LongType => c.child.dataType match {
-        case IntegerType => Some(_.toInt)
-        case ShortType => Some(_.toShort)
-        case ByteType => Some(_.toByte)
-        case _ => None
-      }
-      case _ => None
-    }
-    narrow match {
-      case Some(f) => hashed().keys().map(key => new GenericInternalRow(Array[Any](f(key.getLong(0)))))
-      case None => hashed().keys()
-    }
+  override def keys(): Iterator[InternalRow] = ThermiteBroadcastRelation.packedKeys(mode.key) match {
+    case Some(keys) =>
+      val unpack = UnsafeProjection.create(keys.indices.map(HashJoin.extractKeyExprAt(keys, _)))
+      hashed().keys().map(unpack)
+    case None => hashed().keys()
   }
 
   // Spark's generated join code declares the copy with the broadcast value's own class.
@@ -66,4 +58,26 @@ class ThermiteBroadcastRelation private (
   }
 
   override def estimatedSize: Long = streams.map(_.length.toLong).sum
+}
+
+object ThermiteBroadcastRelation {
+  private val integral: Set[DataType] = Set(ByteType, ShortType, IntegerType, LongType)
+
+  /**
+   * The join keys that Spark's `HashJoin.rewriteKeyExpr` packed into `key` (integral keys, the
+   * first cast to a long, each next one shifted in), or None when `key` is not such a packing.
+   */
+  private[thermite] def packedKeys(key: Seq[Expression]): Option[Seq[Expression]] = {
+    def unpack(e: Expression): Option[Seq[Expression]] = e match {
+      case BitwiseOr(ShiftLeft(rest, Literal(bits: Int, IntegerType)), BitwiseAnd(Cast(k, LongType, _, _), Literal(_, LongType)))
+          if integral(k.dataType) && bits == k.dataType.defaultSize * 8 =>
+        unpack(rest).map(_ :+ k)
+      case Cast(k, LongType, _, _) if integral(k.dataType) && k.dataType != LongType => Some(Seq(k))
+      case _ => None
+    }
+    key match {
+      case Seq(e) => unpack(e)
+      case _ => None
+    }
+  }
 }
