@@ -127,6 +127,7 @@ pub fn build_plan(op: &proto::Operator, ctx: &PlannerContext) -> Result<Arc<dyn 
                 proto::join::Strategy::Hash => "ThermiteShuffledHashJoinExec",
                 proto::join::Strategy::SortMerge => "ThermiteSortMergeJoinExec",
                 proto::join::Strategy::BroadcastHash => "ThermiteBroadcastHashJoinExec",
+                proto::join::Strategy::BroadcastNestedLoop => "ThermiteBroadcastNestedLoopJoinExec",
             };
             // A join with a condition, or one that drops most rows, gives many small batches,
             // each a cost to every operator above it and to the JVM where it crosses (TPC-DS

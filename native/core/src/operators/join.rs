@@ -1,7 +1,8 @@
 //! Spark's equi-joins as DataFusion's `HashJoinExec` (one partition per task; a shuffled one
 //! within Spark's budget or else sorted and merged, see `budgeted_hash_join`) and
 //! `SortMergeJoinExec`, with Spark's output columns: left then right, whichever side builds.
-//! Spark's null-aware anti join has an operator of its own.
+//! Spark's null-aware anti join has an operator of its own; its broadcast nested loop join is
+//! DataFusion's `NestedLoopJoinExec`.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -16,7 +17,7 @@ use datafusion::physical_expr::utils::collect_columns;
 use datafusion::physical_expr::{LexOrdering, PhysicalExpr, PhysicalSortExpr};
 use datafusion::physical_plan::projection::ProjectionExec;
 use datafusion::physical_plan::joins::utils::{ColumnIndex, JoinFilter};
-use datafusion::physical_plan::joins::{HashJoinExec, PartitionMode, SortMergeJoinExec};
+use datafusion::physical_plan::joins::{HashJoinExec, NestedLoopJoinExec, PartitionMode, SortMergeJoinExec};
 use datafusion::physical_plan::sorts::sort::SortExec;
 use datafusion::physical_plan::ExecutionPlan;
 
@@ -37,7 +38,8 @@ pub fn build(
     ctx: &ExprContext,
 ) -> Result<Arc<dyn ExecutionPlan>> {
     let (left_schema, right_schema) = (left.schema(), right.schema());
-    if join.left_keys.len() != join.right_keys.len() || join.left_keys.is_empty() {
+    let nested_loop_join = join.strategy() == Strategy::BroadcastNestedLoop;
+    if join.left_keys.len() != join.right_keys.len() || (join.left_keys.is_empty() && !nested_loop_join) {
         return Err(ThermiteError::plan(format!(
             "a join needs pairs of keys, got {} left and {} right",
             join.left_keys.len(),
@@ -69,6 +71,7 @@ pub fn build(
             })
         }
         Strategy::SortMerge => sort_merge(join, join_type, left, right, keys, ctx),
+        Strategy::BroadcastNestedLoop => nested_loop(join, join_type, left, right, ctx),
         Strategy::BroadcastHash => {
             let (left, right) = match streamed_order(join, &left_schema, &right_schema, ctx)? {
                 None => (left, right),
@@ -230,14 +233,52 @@ fn hash(
     // columns are put back in Spark's order.
     let filter = join_filter(join, &left_schema, &right_schema, JoinSide::Right, ctx)?;
     let on = keys.right.into_iter().zip(keys.left).collect();
-    let (left_width, right_width) = (left_schema.fields().len(), right_schema.fields().len());
-    let projection = match join_type {
+    let projection = swapped_columns(join_type, left_schema.fields().len(), right_schema.fields().len());
+    hash_join(right, left, on, filter, join_type.swap(), projection)
+}
+
+/// Spark's column order (left then right) of a join that DataFusion runs with the two sides
+/// swapped; None where only Spark's left side's columns (and a mark) come out, already in order.
+fn swapped_columns(join_type: JoinType, left_width: usize, right_width: usize) -> Option<Vec<usize>> {
+    match join_type {
         JoinType::Inner | JoinType::Left | JoinType::Right | JoinType::Full => {
             Some((right_width..right_width + left_width).chain(0..right_width).collect())
         }
         _ => None,
+    }
+}
+
+/// Spark's broadcast nested loop join of the join types whose build side keeps no unmatched
+/// rows: DataFusion's nested loop join holds its left input, the broadcast, and streams the other.
+fn nested_loop(
+    join: &proto::Join,
+    join_type: JoinType,
+    left: Arc<dyn ExecutionPlan>,
+    right: Arc<dyn ExecutionPlan>,
+    ctx: &ExprContext,
+) -> Result<Arc<dyn ExecutionPlan>> {
+    let streamed_kept = match join.build_left {
+        true => matches!(join_type, JoinType::Inner | JoinType::Right),
+        false => matches!(
+            join_type,
+            JoinType::Inner | JoinType::Left | JoinType::LeftSemi | JoinType::LeftAnti | JoinType::LeftMark
+        ),
     };
-    hash_join(right, left, on, filter, join_type.swap(), projection)
+    if !streamed_kept || !join.left_keys.is_empty() {
+        return Err(ThermiteError::plan(format!(
+            "a nested loop join {join_type} building {} with {} keys",
+            if join.build_left { "left" } else { "right" },
+            join.left_keys.len()
+        )));
+    }
+    let (left_schema, right_schema) = (left.schema(), right.schema());
+    if join.build_left {
+        let filter = join_filter(join, &left_schema, &right_schema, JoinSide::Left, ctx)?;
+        return Ok(Arc::new(NestedLoopJoinExec::try_new(left, right, filter, &join_type, None)?));
+    }
+    let filter = join_filter(join, &left_schema, &right_schema, JoinSide::Right, ctx)?;
+    let projection = swapped_columns(join_type, left_schema.fields().len(), right_schema.fields().len());
+    Ok(Arc::new(NestedLoopJoinExec::try_new(right, left, filter, &join_type.swap(), projection)?))
 }
 
 /// Spark's `NOT IN` plan: a left anti join on one key over a broadcast right side, no condition.

@@ -1,5 +1,7 @@
 package dev.thermite
 
+import org.apache.spark.sql.functions.{count, max, min}
+import org.junit.Assert.assertTrue
 import org.junit.Test
 
 /**
@@ -76,5 +78,17 @@ class EmptyInputSuite extends ThermiteTestBase {
     checkSql(s"SELECT count(*) FROM $table a LEFT SEMI JOIN $table b ON a.l = b.l", native)
     checkNative(spark.table(table).where("str RLIKE 'a'").select().repartition(3).groupBy().count(), native)
     checkNative(spark.table(table).select().repartition(3).groupBy().count(), native)
+  }
+
+  /**
+   * Rows the plan carries (a local DataFrame of awkward values) read natively; collected by
+   * Spark, they stay Spark's (its node returns them without a job). TPC-DS has the empty relation
+   * adaptive execution puts where an exchange turned out empty (q88, q90 at SF0.1).
+   */
+  @Test def localRows(): Unit = {
+    checkNative(TestData.frame(spark, 300).where("id > 10").groupBy("str").agg(count("*"), min("d"), max("dec38")),
+      Seq("ThermiteLocalTableScanExec", "ThermiteHashAggregateExec"))
+    val literal = checkSql("SELECT 1 AS x, 'a' AS y, CAST(-0.0 AS double) AS z", Nil)
+    assertTrue(literal.queryExecution.executedPlan.toString, nativeNodeNames(literal).isEmpty)
   }
 }

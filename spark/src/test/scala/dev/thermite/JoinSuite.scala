@@ -314,4 +314,40 @@ class JoinSuite extends ThermiteTestBase {
       assertTrue(df.queryExecution.executedPlan.toString, df.queryExecution.executedPlan.toString.contains("dynamicpruning"))
     }
   }
+
+  private val NestedLoop = Seq("ThermiteBroadcastNestedLoopJoinExec", "ThermiteBroadcastExchangeExec")
+
+  /** Joins without equality keys: conditions of awkward values (NaN, -0.0, NULL), cross joins. */
+  @Test def broadcastNestedLoopJoin(): Unit = broadcast {
+    val (l, r) = tables
+    val conditions = Seq("l.d < r.d", "l.i > r.i AND l.str <> r.str", "l.d = r.d OR l.dec15 > r.dec15", "(l.f <=> r.f) OR l.b < r.b")
+    for (on <- conditions; t <- Seq("INNER", "LEFT OUTER")) {
+      checkSql(s"SELECT /*+ BROADCAST(r) */ l.id, l.str, r.id, r.dec15 FROM $l l $t JOIN $r r ON $on", NestedLoop)
+    }
+    for (on <- conditions; t <- semiTypes) {
+      checkSql(s"SELECT /*+ BROADCAST(r) */ l.id, l.d FROM $l l $t JOIN $r r ON $on", NestedLoop)
+    }
+    // Building left: Spark can for inner and right outer joins.
+    for (t <- Seq("INNER", "RIGHT OUTER")) {
+      checkSql(s"SELECT /*+ BROADCAST(l) */ l.id, r.id, r.str FROM $r l $t JOIN $l r ON l.l < r.l", NestedLoop)
+    }
+    // Cross joins of one-row aggregates (TPC-DS q28, q88), an existence join, an empty broadcast.
+    checkSql(s"SELECT * FROM (SELECT count(*), sum(d) FROM $l WHERE i > 0) a CROSS JOIN " +
+      s"(SELECT avg(dec15), max(str) FROM $r) b CROSS JOIN (SELECT min(date) FROM $r WHERE id < 0) c", NestedLoop)
+    checkSql(s"SELECT /*+ BROADCAST(r) */ l.id, r.id FROM $l l CROSS JOIN $r r WHERE r.id < 7", NestedLoop)
+    checkSql(s"SELECT id, str FROM $l WHERE EXISTS (SELECT 1 FROM $r WHERE $r.l < $l.l AND $r.id < 5) OR $l.b > 0",
+      NestedLoop)
+    for (t <- Seq("INNER", "LEFT OUTER", "LEFT ANTI")) {
+      checkSql(s"SELECT /*+ BROADCAST(r) */ l.id FROM $l l $t JOIN (SELECT * FROM $r WHERE id < 0) r ON l.i < r.i",
+        if (spark.conf.get("spark.sql.adaptive.enabled") == "true") Nil else NestedLoop)
+    }
+  }
+
+  /** Spark gathers which broadcast rows any task matched: that join stays Spark's, and says why. */
+  @Test def nestedLoopJoinKeepingBroadcastRowsStaysInSpark(): Unit = broadcast {
+    val (l, r) = tables
+    val df = checkSql(s"SELECT /*+ BROADCAST(r) */ l.id, r.id FROM $l l FULL OUTER JOIN $r r ON l.i < r.i", Nil)
+    val reasons = Thermite.fallbackReasons(df).collect { case ("BroadcastNestedLoopJoin", why) => why }
+    assertTrue(reasons.toString, reasons.nonEmpty && reasons.forall(_.contains("unmatched rows of its broadcast")))
+  }
 }

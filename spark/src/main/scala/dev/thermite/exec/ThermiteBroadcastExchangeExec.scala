@@ -10,7 +10,7 @@ import org.apache.spark.broadcast.Broadcast
 import org.apache.spark.rdd.RDD
 import org.apache.spark.sql.catalyst.expressions.Attribute
 import org.apache.spark.sql.catalyst.plans.logical.Statistics
-import org.apache.spark.sql.catalyst.plans.physical.{BroadcastPartitioning, Partitioning}
+import org.apache.spark.sql.catalyst.plans.physical.{BroadcastMode, BroadcastPartitioning, Partitioning}
 import org.apache.spark.sql.execution.{ColumnarToRowTransition, InputAdapter, SparkPlan, SQLExecution, WholeStageCodegenExec}
 import org.apache.spark.sql.execution.adaptive.BroadcastQueryStageExec
 import org.apache.spark.sql.execution.exchange.{BroadcastExchangeLike, ReusedExchangeExec}
@@ -21,12 +21,13 @@ import org.apache.spark.sql.thermite.ArrowIpc
 import org.apache.spark.sql.vectorized.ColumnarBatch
 
 /**
- * Spark's `BroadcastExchangeExec` of a hash join's build side, over a native input: each partition's
- * batches as one Arrow IPC stream, collected to the driver and broadcast as a
+ * Spark's `BroadcastExchangeExec` of a join's build side, over a native input: each partition's
+ * batches as one Arrow IPC stream, collected to the driver. A hash join's are broadcast as a
  * [[ThermiteBroadcastRelation]], which native joins read as batches and Spark's joins as its own
- * hashed relation.
+ * hashed relation; a nested loop join's as Spark's own value for it, the rows, which a native
+ * join converts to batches.
  */
-case class ThermiteBroadcastExchangeExec(mode: HashedRelationBroadcastMode, child: SparkPlan)
+case class ThermiteBroadcastExchangeExec(mode: BroadcastMode, child: SparkPlan)
     extends BroadcastExchangeLike with ThermiteExec {
   override def nodeName: String = "ThermiteBroadcastExchangeExec"
   // A broadcast, read through `executeBroadcast`, never as rows or batches.
@@ -68,7 +69,7 @@ case class ThermiteBroadcastExchangeExec(mode: HashedRelationBroadcastMode, chil
       }
     }
 
-  private def collect(): ThermiteBroadcastRelation = {
+  private def collect(): Any = {
     val encoded = nativeBatches.mapPartitions { batches =>
       Iterator(ArrowIpc.encode(batches, NativeBatchIterator.allocator))
     }.collect()
@@ -76,7 +77,10 @@ case class ThermiteBroadcastExchangeExec(mode: HashedRelationBroadcastMode, chil
     val streams = encoded.map(_._2)
     metrics("numOutputRows").set(rows)
     metrics("dataSize").set(streams.map(_.length.toLong).sum)
-    new ThermiteBroadcastRelation(streams, rows, child.schema, mode)
+    mode match {
+      case hashed: HashedRelationBroadcastMode => new ThermiteBroadcastRelation(streams, rows, child.schema, hashed)
+      case other => other.transform(ArrowIpc.rows(streams, child.schema, NativeBatchIterator.allocator).toArray)
+    }
   }
 
   /** The native child's batches; Spark puts a row transition between it and this row-based node. */
@@ -109,10 +113,13 @@ case class ThermiteBroadcastExchangeExec(mode: HashedRelationBroadcastMode, chil
 
 object ThermiteBroadcastExchangeExec {
   /** A native broadcast as a join reads it: the exchange, its query stage or its reuse. */
-  def unapply(plan: SparkPlan): Option[SparkPlan] = plan match {
+  def unapply(plan: SparkPlan): Option[SparkPlan] = exchange(plan).map(_ => plan)
+
+  /** The native exchange behind a broadcast a join reads. */
+  def exchange(plan: SparkPlan): Option[ThermiteBroadcastExchangeExec] = plan match {
     case e: ThermiteBroadcastExchangeExec => Some(e)
-    case s: BroadcastQueryStageExec if s.broadcast.isInstanceOf[ThermiteBroadcastExchangeExec] => Some(s)
-    case r @ ReusedExchangeExec(_, _: ThermiteBroadcastExchangeExec) => Some(r)
+    case s: BroadcastQueryStageExec => PartialFunction.condOpt(s.broadcast) { case e: ThermiteBroadcastExchangeExec => e }
+    case ReusedExchangeExec(_, e: ThermiteBroadcastExchangeExec) => Some(e)
     case _ => None
   }
 }

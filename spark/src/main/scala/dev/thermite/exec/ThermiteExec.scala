@@ -11,6 +11,7 @@ import org.apache.spark.sql.catalyst.InternalRow
 import org.apache.spark.sql.execution.{RowToColumnarExec, ScalarSubquery, SparkPlan}
 import org.apache.spark.sql.execution.adaptive.{AQEShuffleReadExec, QueryStageExec}
 import org.apache.spark.sql.execution.exchange.ReusedExchangeExec
+import org.apache.spark.sql.execution.joins.HashedRelationBroadcastMode
 import org.apache.spark.sql.execution.metric.{SQLMetric, SQLMetrics}
 import org.apache.spark.sql.execution.thermite.ThermiteBroadcastRelation
 import org.apache.spark.sql.thermite.{NativeBatchesReader, RowsToArrowReader}
@@ -94,7 +95,11 @@ trait ThermiteExec extends SparkPlan {
     val batchSize = ThermiteConf.batchSize(session.sessionState.conf)
     val jvm = inputs.jvm.toSeq.map {
       case broadcast @ ThermiteBroadcastExchangeExec(_) =>
-        BroadcastInput(broadcast.executeBroadcast[ThermiteBroadcastRelation](), broadcast.schema)
+        ThermiteBroadcastExchangeExec.exchange(broadcast).map(_.mode) match {
+          case Some(_: HashedRelationBroadcastMode) =>
+            BroadcastBatchesInput(broadcast.executeBroadcast[ThermiteBroadcastRelation](), broadcast.schema)
+          case _ => BroadcastRowsInput(broadcast.executeBroadcast[Array[InternalRow]](), broadcast.schema, batchSize)
+        }
       case source if ThermiteExec.isBatchSource(source) =>
         val schema = source.schema
         PartitionedInput(source.executeColumnar(), batches =>

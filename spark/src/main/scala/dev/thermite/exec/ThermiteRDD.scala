@@ -6,7 +6,8 @@ import org.apache.spark.{OneToOneDependency, Partition, SparkContext, TaskContex
 import org.apache.spark.broadcast.Broadcast
 import org.apache.spark.rdd.RDD
 import org.apache.spark.sql.execution.thermite.ThermiteBroadcastRelation
-import org.apache.spark.sql.thermite.{IpcBatchesReader, JvmInputReader}
+import org.apache.spark.sql.catalyst.InternalRow
+import org.apache.spark.sql.thermite.{IpcBatchesReader, JvmInputReader, RowsToArrowReader}
 import org.apache.spark.sql.types.StructType
 import org.apache.spark.sql.vectorized.ColumnarBatch
 import org.apache.spark.thermite.BroadcastHadoopConf
@@ -18,8 +19,19 @@ sealed trait JvmInput
 case class PartitionedInput(rdd: RDD[_], reader: Iterator[Any] => JvmInputReader) extends JvmInput
 
 /** Every task reads the whole broadcast build side. */
-case class BroadcastInput(relation: Broadcast[ThermiteBroadcastRelation], schema: StructType) extends JvmInput {
-  def reader: JvmInputReader = new IpcBatchesReader(NativeBatchIterator.allocator, relation.value.streams, schema)
+sealed trait BroadcastInput extends JvmInput {
+  def reader: JvmInputReader
+}
+
+/** A hash join's build side, as the exchange's Arrow IPC streams. */
+case class BroadcastBatchesInput(relation: Broadcast[ThermiteBroadcastRelation], schema: StructType) extends BroadcastInput {
+  override def reader: JvmInputReader = new IpcBatchesReader(NativeBatchIterator.allocator, relation.value.streams, schema)
+}
+
+/** A nested loop join's build side, broadcast as Spark's rows. */
+case class BroadcastRowsInput(rows: Broadcast[Array[InternalRow]], schema: StructType, batchSize: Int) extends BroadcastInput {
+  override def reader: JvmInputReader =
+    new RowsToArrowReader(NativeBatchIterator.allocator, rows.value.iterator, schema, batchSize)
 }
 
 /**

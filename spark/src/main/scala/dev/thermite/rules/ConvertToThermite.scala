@@ -1,7 +1,7 @@
 package dev.thermite.rules
 
 import dev.thermite.{Fallback, NativeLoader, ThermiteConf}
-import dev.thermite.exec.{ThermiteBroadcastExchangeExec, ThermiteExec}
+import dev.thermite.exec.{ThermiteBroadcastExchangeExec, ThermiteExec, ThermiteLocalTableScanExec}
 import org.apache.spark.sql.thermite.ThermiteShuffleExchangeExec
 
 import org.apache.spark.internal.Logging
@@ -32,7 +32,11 @@ case class ConvertToThermite(session: SparkSession) extends Rule[SparkPlan] with
       case scan @ (_: FileSourceScanExec | _: BatchScanExec) if fileNamesRead =>
         Fallback.tag(scan, FileNameReason)
         scan
-      case node => convert(node)
+      case node => localRowsOfSparkNodes(convert(node))
+    } match {
+      // Collected by Spark, local rows are best left Spark's: its node returns them without a job.
+      case local: ThermiteLocalTableScanExec => local.original
+      case other => other
     }
     if (ThermiteConf.explainFallback(conf)) {
       val reasons = Fallback.reasons(converted)
@@ -46,6 +50,16 @@ case class ConvertToThermite(session: SparkSession) extends Rule[SparkPlan] with
 
   private val FileNameReason =
     "the query reads input_file_name() (or its block's start or length), which only Spark's file scan sets"
+
+  /** A Spark node reads local rows below it from Spark's own node, not converted to Arrow and back. */
+  private def localRowsOfSparkNodes(node: SparkPlan): SparkPlan = node match {
+    case spark if !spark.isInstanceOf[ThermiteExec] && spark.children.exists(_.isInstanceOf[ThermiteLocalTableScanExec]) =>
+      spark.withNewChildren(spark.children.map {
+        case local: ThermiteLocalTableScanExec => local.original
+        case child => child
+      })
+    case _ => node
+  }
 
   private def convert(node: SparkPlan): SparkPlan = node match {
     case n: ThermiteExec => n

@@ -6,17 +6,19 @@ import dev.thermite.proto
 import dev.thermite.serde.{ExprContext, ExprSerde, SparkTypes}
 
 import org.apache.spark.sql.catalyst.expressions.Expression
-import org.apache.spark.sql.catalyst.optimizer.BuildLeft
+import org.apache.spark.sql.catalyst.optimizer.{BuildLeft, BuildRight}
 import org.apache.spark.sql.catalyst.plans._
 import org.apache.spark.sql.execution.SparkPlan
 import org.apache.spark.sql.execution.exchange.BroadcastExchangeExec
-import org.apache.spark.sql.execution.joins.{BroadcastHashJoinExec, HashJoin, HashedRelationBroadcastMode, ShuffledHashJoinExec, SortMergeJoinExec}
+import org.apache.spark.sql.catalyst.plans.physical.IdentityBroadcastMode
+import org.apache.spark.sql.execution.joins.{BroadcastHashJoinExec, BroadcastNestedLoopJoinExec, HashJoin, HashedRelationBroadcastMode, ShuffledHashJoinExec, SortMergeJoinExec}
 import org.apache.spark.sql.types.{BinaryType, DoubleType, FloatType}
 
 /**
  * Spark's equi-joins: `ShuffledHashJoinExec` (either build side), `SortMergeJoinExec` and
  * `BroadcastHashJoinExec` over a native broadcast, of every join type Spark plans them with (the
- * null-aware anti join of NOT IN too), with an extra condition. Keys
+ * null-aware anti join of NOT IN too), with an extra condition; and `BroadcastNestedLoopJoinExec`
+ * over a native broadcast where its broadcast keeps no unmatched rows. Keys
  * come as Spark planned them: `<=>` already rewritten into non-null keys, floating point keys
  * already normalized (NaN and -0.0).
  */
@@ -51,12 +53,8 @@ object JoinConverter extends OperatorConverter {
           proto.Join.Strategy.BROADCAST_HASH)
       } yield ThermiteBroadcastHashJoinExec(detach(j), b.setNullAware(true).build(), j.left, broadcast)
     case j: BroadcastHashJoinExec =>
-      val build = if (j.buildSide == BuildLeft) j.left else j.right
       for {
-        _ <- build match {
-          case ThermiteBroadcastExchangeExec(_) => Right(())
-          case other => Left(s"its broadcast ${other.nodeName} is not native")
-        }
+        _ <- nativeBroadcast(if (j.buildSide == BuildLeft) j.left else j.right)
         b <- joinProto(j.leftKeys, j.rightKeys, j.joinType, j.condition, j.left, j.right,
           proto.Join.Strategy.BROADCAST_HASH)
         order <- streamedOrder(j)
@@ -64,6 +62,18 @@ object JoinConverter extends OperatorConverter {
         order.foreach(b.addStreamedOrder)
         ThermiteBroadcastHashJoinExec(detach(j), b.setBuildLeft(j.buildSide == BuildLeft).build(), j.left, j.right)
       }
+    case j: BroadcastNestedLoopJoinExec =>
+      for {
+        _ <- nativeBroadcast(if (j.buildSide == BuildLeft) j.left else j.right)
+        _ <- (j.buildSide, j.joinType) match {
+          case (_, Inner | Cross) | (BuildLeft, RightOuter) | (BuildRight, LeftOuter | LeftSemi | LeftAnti | ExistenceJoin(_)) =>
+            Right(())
+          // Spark gathers which broadcast rows any task matched; a native task sees only its own.
+          case (side, joinType) =>
+            Left(s"a nested loop join $joinType that keeps the unmatched rows of its broadcast ($side) is not supported")
+        }
+        b <- joinProto(Nil, Nil, j.joinType, j.condition, j.left, j.right, proto.Join.Strategy.BROADCAST_NESTED_LOOP)
+      } yield ThermiteBroadcastNestedLoopJoinExec(detach(j), b.setBuildLeft(j.buildSide == BuildLeft).build(), j.left, j.right)
     case j: SortMergeJoinExec =>
       for {
         _ <- j.leftKeys.find(k => Seq(FloatType, DoubleType, BinaryType).contains(k.dataType)) match {
@@ -73,6 +83,11 @@ object JoinConverter extends OperatorConverter {
         _ <- if (j.joinType == FullOuter && j.condition.isDefined) Left(FullOuterMergeWithCondition) else Right(())
         b <- joinProto(j.leftKeys, j.rightKeys, j.joinType, j.condition, j.left, j.right, proto.Join.Strategy.SORT_MERGE)
       } yield ThermiteSortMergeJoinExec(detach(j), b.build(), j.left, j.right)
+  }
+
+  private def nativeBroadcast(build: SparkPlan): Either[String, Unit] = build match {
+    case ThermiteBroadcastExchangeExec(_) => Right(())
+    case other => Left(s"its broadcast ${other.nodeName} is not native")
   }
 
   /**
@@ -96,7 +111,9 @@ object JoinConverter extends OperatorConverter {
     for {
       _ <- OperatorSerde.nativeOrRowInputs(Seq(left, right))
       nativeType <- joinTypeProto(joinType)
-      _ <- if (leftKeys.isEmpty) Left("a join without equality keys is not supported") else Right(())
+      _ <- if (leftKeys.isEmpty && strategy != proto.Join.Strategy.BROADCAST_NESTED_LOOP) {
+        Left("a join without equality keys is not supported")
+      } else Right(())
       _ <- leftKeys.find(k => !SparkTypes.isSupported(k.dataType)) match {
         case Some(k) => Left(s"join key of type ${k.dataType.catalogString} is not supported")
         case None => Right(())
@@ -140,7 +157,7 @@ object BroadcastExchangeConverter extends OperatorConverter {
     exchange.mode match {
       case mode: HashedRelationBroadcastMode if mode.isNullAware =>
         Left("the broadcast of a null-aware anti join (NOT IN) runs natively only with its join")
-      case mode: HashedRelationBroadcastMode =>
+      case mode @ (_: HashedRelationBroadcastMode | IdentityBroadcastMode) =>
         OperatorSerde.nativeChildren(exchange).map(_ => ThermiteBroadcastExchangeExec(mode, exchange.child))
       case other => Left(s"broadcast mode $other is not supported")
     }

@@ -12,7 +12,7 @@ import org.apache.spark.sql.catalyst.util.RebaseDateTime
 import org.apache.spark.sql.execution.datasources.parquet.{ParquetOptions, ParquetUtils}
 import org.apache.spark.sql.execution.datasources.v2.BatchScanExec
 import org.apache.spark.sql.execution.exchange.{BroadcastExchangeExec, ShuffleExchangeExec}
-import org.apache.spark.sql.execution.joins.{BroadcastHashJoinExec, ShuffledHashJoinExec, SortMergeJoinExec}
+import org.apache.spark.sql.execution.joins.{BroadcastHashJoinExec, BroadcastNestedLoopJoinExec, ShuffledHashJoinExec, SortMergeJoinExec}
 import org.apache.spark.sql.execution.window.{WindowExec, WindowGroupLimitExec}
 import org.apache.spark.sql.internal.SQLConf
 import org.apache.spark.sql.types.{DoubleType, FloatType, StructField, TimestampType}
@@ -40,11 +40,13 @@ object OperatorSerde {
     classOf[TakeOrderedAndProjectExec] -> TakeOrderedConverter,
     classOf[UnionExec] -> UnionConverter,
     classOf[CoalesceExec] -> CoalesceConverter,
+    classOf[LocalTableScanExec] -> LocalTableScanConverter,
     classOf[CollectLimitExec] -> CollectLimitConverter,
     classOf[ShuffleExchangeExec] -> ShuffleExchangeConverter,
     classOf[ShuffledHashJoinExec] -> JoinConverter,
     classOf[SortMergeJoinExec] -> JoinConverter,
     classOf[BroadcastHashJoinExec] -> JoinConverter,
+    classOf[BroadcastNestedLoopJoinExec] -> JoinConverter,
     classOf[BroadcastExchangeExec] -> BroadcastExchangeConverter)
 
   def convert(node: SparkPlan): Either[String, ThermiteExec] = converters.get(node.getClass) match {
@@ -170,6 +172,13 @@ object CoalesceConverter extends OperatorConverter {
   override def convert(node: SparkPlan): Either[String, ThermiteExec] = {
     val coalesce = node.asInstanceOf[CoalesceExec]
     OperatorSerde.nativeChildren(coalesce).map(_ => ThermiteCoalesceExec(coalesce.numPartitions, coalesce.child))
+  }
+}
+
+object LocalTableScanConverter extends OperatorConverter {
+  override def convert(node: SparkPlan): Either[String, ThermiteExec] = {
+    val scan = node.asInstanceOf[LocalTableScanExec]
+    SparkTypes.schema(scan.schema.fields).map(_ => ThermiteLocalTableScanExec(scan))
   }
 }
 
