@@ -1,6 +1,6 @@
 //! Spark's `WindowExec` as DataFusion's `BoundedWindowAggExec`: one window partition at a time
 //! over input sorted by the partition keys then the order keys (Spark sorts a window's child so),
-//! ranking functions and Spark's aggregates over frames from the partition's start, each result
+//! ranking functions, lag/lead and Spark's aggregates over frames from the partition's start, each result
 //! cast to Spark's type, then Spark's window columns computed from the results. Spark's
 //! `WindowGroupLimitExec` (a rank's filter pushed below its window) is the same with a filter.
 //! The rows a window partition holds are reserved from Spark's memory; they do not spill.
@@ -9,11 +9,12 @@ use std::sync::Arc;
 
 use arrow::compute::SortOptions;
 use datafusion::common::ScalarValue;
+use datafusion::functions_window::lead_lag::lag_udwf;
 use datafusion::functions_window::rank::{dense_rank_udwf, rank_udwf};
 use datafusion::functions_window::row_number::row_number_udwf;
 use datafusion::logical_expr::{WindowFrame, WindowFrameBound, WindowFrameUnits, WindowFunctionDefinition};
 use datafusion::logical_expr::Operator;
-use datafusion::physical_expr::expressions::{binary, lit, CastExpr, Column};
+use datafusion::physical_expr::expressions::{binary, lit, CastExpr, Column, Literal};
 use datafusion::physical_expr::{LexOrdering, PhysicalExpr, PhysicalSortExpr};
 use datafusion::physical_plan::filter::FilterExec;
 use datafusion::physical_plan::projection::ProjectionExec;
@@ -27,7 +28,7 @@ use crate::operators::held_rows::account_held_rows;
 use crate::planner::sort_keys;
 use crate::proto;
 use crate::proto::window_call::Function;
-use crate::types::{required, to_arrow_type};
+use crate::types::{required, to_arrow_type, to_scalar};
 
 pub fn build(window: &proto::Window, input: Arc<dyn ExecutionPlan>, ctx: &ExprContext) -> Result<Arc<dyn ExecutionPlan>> {
     let schema = input.schema();
@@ -115,6 +116,13 @@ fn window_expr(
         Function::RowNumber => (WindowFunctionDefinition::WindowUDF(row_number_udwf()), vec![]),
         Function::Rank => (WindowFunctionDefinition::WindowUDF(rank_udwf()), vec![]),
         Function::DenseRank => (WindowFunctionDefinition::WindowUDF(dense_rank_udwf()), vec![]),
+        // DataFusion's lag looks back by a signed distance; Spark's offset counts forward.
+        Function::Offset => {
+            let arg = build_expr(required(&call.arg, "an offset function's argument")?, &schema, ctx)?;
+            let default = to_scalar(required(&call.default_value, "an offset function's default")?)?;
+            let back: Arc<dyn PhysicalExpr> = Arc::new(Literal::new(ScalarValue::Int64(Some(-(call.offset as i64)))));
+            (WindowFunctionDefinition::WindowUDF(lag_udwf()), vec![arg, back, Arc::new(Literal::new(default))])
+        }
     };
     let units = if call.range_frame { WindowFrameUnits::Range } else { WindowFrameUnits::Rows };
     let unbounded = ScalarValue::UInt64(None);

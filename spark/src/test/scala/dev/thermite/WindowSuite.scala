@@ -7,7 +7,7 @@ import org.junit.Test
  * Window functions, Thermite off vs on, over columns holding the awkward values (NaN, -0.0 and
  * 0.0 as peers of one another, NULLs, extremes, decimals at their limits): ranking functions,
  * aggregates over whole partitions and over running frames (ROWS, and RANGE whose peers share
- * a result), several window specifications in one query.
+ * a result), lag/lead, percent_rank/cume_dist, several window specifications in one query.
  */
 class WindowSuite extends ThermiteTestBase {
   private lazy val table: String = {
@@ -116,9 +116,52 @@ class WindowSuite extends ThermiteTestBase {
       FROM $table""")
     val reasons = Thermite.fallbackReasons(df).map(_._2)
     assertTrue(reasons.toString, reasons.exists(_.contains("window frame")))
-    for (f <- Seq("lag(i)", "percent_rank()", "cume_dist()")) {
+    for (f <- Seq("lag(i) IGNORE NULLS", "lead(i, 1, l)")) {
       val df = checkSql(s"SELECT id, $f OVER (PARTITION BY id % 3 ORDER BY id) FROM $table")
       assertTrue(Thermite.explainFallback(df), Thermite.fallbackReasons(df).exists(_._1 == "Window"))
+    }
+  }
+
+  /** Rows before and after within the partition: every type, defaults, distances past either end. */
+  @Test def lagAndLead(): Unit = {
+    for (c <- keyColumns :+ "bin") {
+      checkSql(s"""SELECT id, $c,
+        lag($c) OVER (PARTITION BY id % 5 ORDER BY id) AS before,
+        lead($c, 2) OVER (PARTITION BY id % 5 ORDER BY id) AS after,
+        lag($c, 0) OVER (PARTITION BY id % 5 ORDER BY id) AS same,
+        lead($c, 1000) OVER (PARTITION BY id % 5 ORDER BY id) AS past_the_end,
+        lag($c, -1) OVER (PARTITION BY id % 5 ORDER BY id) AS lag_forward
+        FROM $table""", windowNodes)
+    }
+    checkSql(s"""SELECT id, lag(i, 1, -1) OVER (PARTITION BY id % 4 ORDER BY d, id) AS i_or_default,
+      lead(str, 3, 'none') OVER (PARTITION BY id % 4 ORDER BY d, id) AS str_or_default,
+      lead(dec15, 1, 0) OVER (ORDER BY id) AS dec_or_zero,
+      lag(d, 2, cast('NaN' AS double)) OVER (PARTITION BY b ORDER BY id) AS d_or_nan,
+      lag(date, 1, date'1582-10-15') OVER (PARTITION BY b ORDER BY id) AS date_or_default
+      FROM $table""", windowNodes)
+  }
+
+  /** Buckets of partitions of 1 to 15 rows: fewer rows than buckets, even and uneven splits. */
+  @Test def ntile(): Unit = {
+    checkSql(s"""SELECT id, ntile(1) OVER (PARTITION BY id % 40 ORDER BY id) AS one,
+      ntile(3) OVER (PARTITION BY id % 40 ORDER BY id) AS three,
+      ntile(4) OVER (PARTITION BY id % 53 ORDER BY id) AS four,
+      ntile(7) OVER (PARTITION BY id % 71 ORDER BY d, id) AS seven,
+      ntile(1000) OVER (PARTITION BY id % 40 ORDER BY id) AS many,
+      ntile(5) OVER (ORDER BY id) AS overall
+      FROM $table WHERE id % 89 < id % 13""", windowNodes)
+  }
+
+  /** Spark's definitions over the partition's size: ties (NaN, -0.0, NULL) share their value. */
+  @Test def percentRankAndCumeDist(): Unit = {
+    for (c <- Seq("b", "d", "f", "dec5", "str", "date")) {
+      checkSql(s"""SELECT id, $c,
+        percent_rank() OVER (PARTITION BY id % 4 ORDER BY $c) AS pr,
+        cume_dist() OVER (PARTITION BY id % 4 ORDER BY $c DESC NULLS LAST) AS cd,
+        percent_rank() OVER (PARTITION BY id ORDER BY $c) AS single_row,
+        cume_dist() OVER (ORDER BY $c) AS overall,
+        rank() OVER (PARTITION BY id % 4 ORDER BY $c) AS r
+        FROM $table""", windowNodes)
     }
   }
 }

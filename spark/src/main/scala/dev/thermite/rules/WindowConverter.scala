@@ -6,18 +6,18 @@ import dev.thermite.proto
 import dev.thermite.proto.WindowCall.Function
 import dev.thermite.serde.{ExprContext, ExprSerde, SparkTypes}
 
-import org.apache.spark.sql.catalyst.expressions.{Alias, AttributeReference, CurrentRow, DenseRank, Expression, Literal, NthValue, RangeFrame, Rank, RowNumber, SpecifiedWindowFrame, UnboundedFollowing, UnboundedPreceding, WindowExpression, WindowFrame}
-import org.apache.spark.sql.catalyst.expressions.aggregate.{AggregateExpression, Average, Complete, Sum}
+import org.apache.spark.sql.catalyst.expressions.{Add, Alias, AttributeReference, Cast, CumeDist, CurrentRow, DenseRank, Divide, EvalMode, Expression, FrameLessOffsetWindowFunction, GreaterThan, If, IntegralDivide, LessThan, Literal, Multiply, NTile, NthValue, PercentRank, RangeFrame, Rank, Remainder, RowNumber, SpecifiedWindowFrame, Subtract, UnboundedFollowing, UnboundedPreceding, WindowExpression, WindowFrame}
+import org.apache.spark.sql.catalyst.expressions.aggregate.{AggregateExpression, Average, Complete, Count, Sum}
 import org.apache.spark.sql.execution.SparkPlan
 import org.apache.spark.sql.execution.window.{WindowExec, WindowGroupLimitExec}
-import org.apache.spark.sql.types.{DataType, DecimalType, IntegerType}
+import org.apache.spark.sql.types.{DataType, DecimalType, DoubleType, IntegerType, LongType}
 
 /**
- * Spark's `WindowExec`: ranking functions and aggregates over frames that start at the
- * partition's first row and end at the current row or the partition's last (Spark's frames
- * without an ORDER BY, with one, and ranking functions'). Frames with offsets, and functions
- * that need the partition's size before the first row's result (`percent_rank`, `cume_dist`,
- * which DataFusion's streaming window cannot compute), stay in Spark.
+ * Spark's `WindowExec`: ranking functions, `lag`/`lead`, and aggregates over frames that start at
+ * the partition's first row and end at the current row or the partition's last (Spark's frames
+ * without an ORDER BY, with one, and ranking functions'). `percent_rank`, `cume_dist` and `ntile`
+ * are computed from a rank or row number and counts over such frames, as Spark defines them.
+ * Frames with offsets stay in Spark.
  */
 object WindowConverter extends OperatorConverter {
   override def convert(node: SparkPlan): Either[String, ThermiteExec] = {
@@ -25,33 +25,95 @@ object WindowConverter extends OperatorConverter {
     val ctx = OperatorSerde.exprContext(window)
     // Each window column is an expression over window functions' results (most often just one).
     val windowExprs = window.windowExpression.flatMap(_.collect { case w: WindowExpression => w }).distinct
-    val results = windowExprs.zipWithIndex.map { case (w, i) => AttributeReference(s"window_$i", w.dataType)() }
-    val columns = window.windowExpression.map {
-      case a: Alias => a.child.transform { case w: WindowExpression => results(windowExprs.indexOf(w)) }
-      case other => other
-    }
     for {
       _ <- OperatorSerde.nativeOrRowChildren(window)
       partitionBy <- ExprSerde.convertAll(window.partitionSpec, ctx)
       orderBy <- SortConverter.sortKeys(window.orderSpec, ctx)
-      calls <- sequence(windowExprs.map(call(_, ctx)))
-      columns <- ExprSerde.convertAll(columns, ExprContext(window.child.output ++ results))
+      lowered <- sequence(windowExprs.map(lower(_, ctx)))
+      calls = lowered.flatMap(_.calls)
+      valueOf = windowExprs.zip(lowered.map(_.value)).toMap
+      columns <- ExprSerde.convertAll(window.windowExpression.map {
+        case a: Alias => a.child.transform { case w: WindowExpression => valueOf(w) }
+        case other => other
+      }, ExprContext(window.child.output ++ calls.map(_._2)))
     } yield {
       val b = proto.Window.newBuilder()
       partitionBy.foreach(b.addPartitionBy)
       orderBy.foreach(b.addOrderBy)
-      calls.foreach(b.addCalls)
+      calls.foreach(c => b.addCalls(c._1))
       columns.foreach(b.addResults)
       ThermiteWindowExec(detach(window), b.build(), window.child)
     }
   }
 
-  private def call(w: WindowExpression, ctx: ExprContext): Either[String, proto.WindowCall] =
-    for {
-      resultType <- SparkTypes.toProto(w.dataType)
-      frame <- frame(w.windowSpec.frameSpecification)
-      b <- callOf(w.windowFunction, ctx)
-    } yield b.setResultType(resultType).setRangeFrame(frame._1).setToPartitionEnd(frame._2).build()
+  /** A window function as native calls, each with the column of its result, and its value over them. */
+  private case class Lowered(calls: Seq[(proto.WindowCall, AttributeReference)], value: Expression)
+
+  private def lower(w: WindowExpression, ctx: ExprContext): Either[String, Lowered] = {
+    def result(call: proto.WindowCall.Builder, dataType: DataType) =
+      SparkTypes.toProto(dataType).map(t => (call.setResultType(t).build(), AttributeReference("window_call", dataType)()))
+    def count(rangeToCurrentRow: Boolean) =
+      AggregateConverter.completeCall(AggregateExpression(Count(Literal(1)), Complete, isDistinct = false), ctx)
+        .flatMap { c =>
+          result(proto.WindowCall.newBuilder().setFunction(Function.AGGREGATE).setAggregate(c)
+            .setRangeFrame(rangeToCurrentRow).setToPartitionEnd(!rangeToCurrentRow), LongType)
+        }
+    // Values over the calls' results: small counts, computed in legacy mode whatever the session's.
+    val legacy = EvalMode.LEGACY
+    def double(e: Expression) = Cast(e, DoubleType, None, legacy)
+    def minus(l: Expression, r: Expression) = Subtract(l, r, legacy)
+    def plus(l: Expression, r: Expression) = Add(l, r, legacy)
+    def div(l: Expression, r: Expression) = IntegralDivide(l, r, legacy)
+    w.windowFunction match {
+      // Spark's definitions (`PercentRank`, `CumeDist`, `NTile`), over the partition's size.
+      case _: PercentRank =>
+        for {
+          rank <- result(proto.WindowCall.newBuilder().setFunction(Function.RANK), IntegerType)
+          n <- count(rangeToCurrentRow = false)
+        } yield Lowered(Seq(rank, n), If(GreaterThan(n._2, Literal(1L)),
+          Divide(double(minus(rank._2, Literal(1))), double(minus(n._2, Literal(1L))), legacy), Literal(0.0d)))
+      case _: CumeDist =>
+        for {
+          upToPeers <- count(rangeToCurrentRow = true)
+          n <- count(rangeToCurrentRow = false)
+        } yield Lowered(Seq(upToPeers, n), Divide(double(upToPeers._2), double(n._2), legacy))
+      // The first n % k of the k buckets hold one row more than the others.
+      case NTile(buckets) =>
+        val k = Literal(buckets.eval().asInstanceOf[Int].toLong)
+        for {
+          rowNumber <- result(proto.WindowCall.newBuilder().setFunction(Function.ROW_NUMBER), IntegerType)
+          n <- count(rangeToCurrentRow = false)
+        } yield {
+          val i = minus(Cast(rowNumber._2, LongType, None, legacy), Literal(1L))
+          val (size, larger) = (div(n._2, k), Remainder(n._2, k, legacy))
+          val inLarger = Multiply(larger, plus(size, Literal(1L)), legacy)
+          val bucket = If(LessThan(i, inLarger), div(i, plus(size, Literal(1L))),
+            plus(div(minus(i, inLarger), size), larger))
+          Lowered(Seq(rowNumber, n), Cast(plus(bucket, Literal(1L)), IntegerType, None, legacy))
+        }
+      case f: FrameLessOffsetWindowFunction =>
+        offset(f, ctx).flatMap(result(_, w.dataType)).map(c => Lowered(Seq(c), c._2))
+      case f =>
+        for {
+          frame <- frame(w.windowSpec.frameSpecification)
+          b <- callOf(f, ctx)
+          c <- result(b.setRangeFrame(frame._1).setToPartitionEnd(frame._2), w.dataType)
+        } yield Lowered(Seq(c), c._2)
+    }
+  }
+
+  /** `lag`/`lead`: Spark's offset counts forward (lag's is negated); the default a constant. */
+  private def offset(f: FrameLessOffsetWindowFunction, ctx: ExprContext): Either[String, proto.WindowCall.Builder] =
+    f.offset.eval() match {
+      case _ if f.ignoreNulls => Left(s"`${f.prettyName}` ignoring nulls is not supported")
+      case _ if !f.default.foldable => Left(s"`${f.prettyName}` with a default that is not a constant is not supported")
+      case n: Int =>
+        for {
+          arg <- ExprSerde.convert(f.input, ctx)
+          value <- SparkTypes.literal(f.default.eval(), f.input.dataType)
+        } yield proto.WindowCall.newBuilder().setFunction(Function.OFFSET).setArg(arg).setOffset(n).setDefaultValue(value)
+      case other => Left(s"`${f.prettyName}` by $other rows is not supported")
+    }
 
   /** (RANGE rather than ROWS, to the partition's end rather than the current row). */
   private def frame(frame: WindowFrame): Either[String, (Boolean, Boolean)] = frame match {
