@@ -173,6 +173,47 @@ class RandomizedExpressionSuite extends ThermiteTestBase with BitExact {
   }
 
   /**
+   * Random window specifications over the awkward columns. Ordered by keys full of ties (NULL,
+   * NaN, -0.0 with 0.0): the functions whose result depends only on the peer groups; ordered
+   * by a key then `id` (every row in one place): any function, any frame from the partition's start.
+   */
+  @Test def randomWindows(): Unit = {
+    val rnd = new Random(seed + 3)
+    val view = table
+    val keyTypes = types.map(_._1)
+    // Sums of these are exact in any order; decimal(38,6) sums stay in Spark (a reason of their own).
+    val exact = Seq("int", "bigint", "smallint", "decimal(10,2)", "decimal(16,0)", "decimal(16,2)")
+    val summable = keyTypes.filterNot(_ == "decimal(38,6)")
+    for (q <- 0 until queries / 2) {
+      val windows = (0 until 4).map { k =>
+        val partition = if (rnd.nextInt(4) == 0) "" else s"PARTITION BY ${column(rnd, pick(rnd, keyTypes))}"
+        val key = column(rnd, pick(rnd, keyTypes)) + pick(rnd, Seq("", " DESC", " NULLS LAST", " DESC NULLS FIRST"))
+        val unique = rnd.nextBoolean()
+        val (function, frames) = if (unique) {
+          val arg = column(rnd, pick(rnd, summable))
+          val anyFrame = Seq("", " ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW",
+            " RANGE BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING")
+          pick(rnd, Seq("row_number()" -> Seq(""), s"lag($arg, ${rnd.nextInt(5) - 2})" -> Seq(""),
+            s"lead($arg, ${1 + rnd.nextInt(3)}, null)" -> Seq(""), s"ntile(${1 + rnd.nextInt(7)})" -> Seq(""),
+            s"sum($arg)" -> anyFrame, s"avg($arg)" -> anyFrame, s"first($arg)" -> anyFrame,
+            s"last($arg, true)" -> anyFrame, s"min($arg)" -> anyFrame, s"max($arg)" -> anyFrame))
+        } else {
+          val arg = column(rnd, pick(rnd, exact))
+          val peerFrames = Seq("", " RANGE BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING")
+          pick(rnd, Seq("rank()" -> Seq(""), "dense_rank()" -> Seq(""), "percent_rank()" -> Seq(""),
+            "cume_dist()" -> Seq(""), s"count($arg)" -> peerFrames, s"min(${column(rnd, pick(rnd, keyTypes))})" -> peerFrames,
+            s"max(${column(rnd, pick(rnd, keyTypes))})" -> peerFrames, s"sum($arg)" -> peerFrames))
+        }
+        val order = if (unique) s"ORDER BY $key, id" else s"ORDER BY $key"
+        s"$function OVER ($partition $order${pick(rnd, frames)}) AS w$k"
+      }
+      val sql = s"select id, ${windows.mkString(", ")} from $view"
+      try checkSql(sql, Seq("ThermiteScanExec", "ThermiteWindowExec"))
+      catch { case e: Throwable => throw new AssertionError(s"seed $seed query $q: $sql", e) }
+    }
+  }
+
+  /**
    * Random grouped and global aggregates of random expressions: decimal sums that overflow in some
    * groups only, averages at rounding boundaries, a distinct aggregate beside the others, inputs
    * filtered to nothing (in Spark or natively). Floating point

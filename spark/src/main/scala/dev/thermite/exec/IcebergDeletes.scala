@@ -18,14 +18,16 @@ import org.apache.spark.sql.connector.read.InputPartition
 case class IcebergDeletes(sources: Seq[InputPartition]) extends SplitDeletes {
   override def resolve(input: proto.ScanInput): proto.ScanInput = {
     val resolved = input.toBuilder
-    val tasks = sources.flatMap(source => IcebergScans.tasks(source).map(source -> _))
+    val tasks = sources.flatMap(IcebergScans.tasks)
     if (tasks.size != resolved.getFilesCount) {
       throw new IllegalStateException(s"an Iceberg task of ${tasks.size} files has ${resolved.getFilesCount} splits")
     }
-    tasks.zipWithIndex.foreach { case ((source, task), i) =>
+    // The task's splits all come from the one table its scan reads: one loader serves them.
+    lazy val loader = deleteLoader(sources.head)
+    tasks.zipWithIndex.foreach { case (task, i) =>
       val deletes = call(task, "deletes").asInstanceOf[java.util.List[AnyRef]]
       if (!deletes.isEmpty) {
-        val index = call(deleteLoader(source), "loadPositionDeletes", deletes, call(call(task, "file"), "location"))
+        val index = call(loader, "loadPositionDeletes", deletes, call(call(task, "file"), "location"))
         resolved.getFilesBuilder(i).setRowMarks(marks(index))
       }
     }

@@ -2,6 +2,8 @@ package dev.thermite.exec
 
 import dev.thermite.proto
 
+import org.apache.spark.sql.catalyst.expressions.Expression
+import org.apache.spark.sql.execution.ExecSubqueryExpression
 import org.apache.spark.sql.execution.metric.{SQLMetric, SQLMetrics}
 import org.apache.spark.thermite.BroadcastHadoopConf
 
@@ -27,6 +29,15 @@ trait NativeFileScan extends ThermiteExec {
 
   /** This scan's splits for each Spark partition. */
   def taskInputs(): Seq[ScanPartition]
+
+  /** The scan's filters that choose its files, some with subqueries (dynamic partition pruning's). */
+  protected def fileFilters: Seq[Expression]
+
+  /** Waits for the results of the file filters' subqueries, which Spark started before the plan ran. */
+  protected def awaitFileFilters(): Unit = fileFilters.foreach(_.foreach {
+    case s: ExecSubqueryExpression => s.updateResult()
+    case _ =>
+  })
 
   /** The configuration a task reads the files through Hadoop with, where it does. */
   def hadoopConf: Option[BroadcastHadoopConf]

@@ -6,7 +6,7 @@ import dev.thermite.rules.IcebergScans
 import org.apache.spark.sql.catalyst.expressions.{Attribute, Expression, SortOrder}
 import org.apache.spark.sql.catalyst.plans.physical.Partitioning
 import org.apache.spark.sql.connector.read.InputPartition
-import org.apache.spark.sql.execution.{ExecSubqueryExpression, LeafExecNode}
+import org.apache.spark.sql.execution.LeafExecNode
 import org.apache.spark.sql.execution.datasources.v2.{BatchScanExec, DataSourceRDDPartition}
 import org.apache.spark.thermite.BroadcastHadoopConf
 
@@ -37,12 +37,11 @@ case class ThermiteBatchScanExec(original: BatchScanExec, scan: proto.ParquetSca
 
   /** The source's input partitions of each Spark partition, runtime filters applied. */
   private def partitions: Seq[Seq[InputPartition]] = {
-    runtimeFilters.foreach(_.foreach {
-      case s: ExecSubqueryExpression => s.updateResult()
-      case _ =>
-    })
+    awaitFileFilters()
     selectedPartitions
   }
+
+  override protected def fileFilters: Seq[Expression] = runtimeFilters
 
   // A scan that selects nothing is one empty partition (Spark's own RDD of no rows).
   private lazy val selectedPartitions: Seq[Seq[InputPartition]] =

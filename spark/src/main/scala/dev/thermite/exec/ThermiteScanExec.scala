@@ -7,7 +7,7 @@ import dev.thermite.serde.SparkTypes
 
 import org.apache.spark.sql.catalyst.expressions.{Attribute, Expression, SortOrder}
 import org.apache.spark.sql.catalyst.plans.physical.Partitioning
-import org.apache.spark.sql.execution.{ExecSubqueryExpression, FileSourceScanExec, LeafExecNode}
+import org.apache.spark.sql.execution.{FileSourceScanExec, LeafExecNode}
 import org.apache.spark.sql.execution.datasources.{FileFormat, FilePartition, FileScanRDD}
 import org.apache.spark.sql.types.DataType
 import org.apache.spark.thermite.BroadcastHadoopConf
@@ -42,11 +42,10 @@ case class ThermiteScanExec(original: FileSourceScanExec, scan: proto.ParquetSca
     else Some(new BroadcastHadoopConf(sparkContext,
       original.relation.sparkSession.sessionState.newHadoopConfWithOptions(original.relation.options)))
 
+  override protected def fileFilters: Seq[Expression] = partitionFilters
+
   private def filePartitions: Seq[FilePartition] = {
-    partitionFilters.foreach(_.foreach {
-      case s: ExecSubqueryExpression => s.updateResult()
-      case _ =>
-    })
+    awaitFileFilters()
     selectedFiles
   }
 
