@@ -2,8 +2,6 @@ package dev.thermite.exec
 
 import dev.thermite.proto
 
-import org.apache.spark.sql.catalyst.expressions.{Attribute, SortOrder}
-import org.apache.spark.sql.catalyst.plans.physical.{Distribution, Partitioning}
 import org.apache.spark.sql.execution.SparkPlan
 import org.apache.spark.sql.execution.joins.BroadcastHashJoinExec
 
@@ -18,10 +16,6 @@ case class ThermiteBroadcastHashJoinExec(
     right: SparkPlan)
     extends ThermiteJoinExec with ReplacesSparkNode[BroadcastHashJoinExec] {
   override def nodeName: String = "ThermiteBroadcastHashJoinExec"
-  override def output: Seq[Attribute] = sparkNode.output
-  override def outputPartitioning: Partitioning = sparkNode.outputPartitioning
-  override def outputOrdering: Seq[SortOrder] = sparkNode.outputOrdering
-  override def requiredChildDistribution: Seq[Distribution] = sparkNode.requiredChildDistribution
   override protected def stringArgs: Iterator[Any] =
     Iterator(original.leftKeys, original.rightKeys, original.joinType, original.buildSide, original.condition)
 

@@ -2,8 +2,6 @@ package dev.thermite.exec
 
 import dev.thermite.proto
 
-import org.apache.spark.sql.catalyst.expressions.{Attribute, SortOrder}
-import org.apache.spark.sql.catalyst.plans.physical.{Distribution, Partitioning}
 import org.apache.spark.sql.execution.SparkPlan
 import org.apache.spark.sql.execution.joins.BroadcastNestedLoopJoinExec
 
@@ -19,10 +17,6 @@ case class ThermiteBroadcastNestedLoopJoinExec(
     right: SparkPlan)
     extends ThermiteJoinExec with ReplacesSparkNode[BroadcastNestedLoopJoinExec] {
   override def nodeName: String = "ThermiteBroadcastNestedLoopJoinExec"
-  override def output: Seq[Attribute] = sparkNode.output
-  override def outputPartitioning: Partitioning = sparkNode.outputPartitioning
-  override def outputOrdering: Seq[SortOrder] = sparkNode.outputOrdering
-  override def requiredChildDistribution: Seq[Distribution] = sparkNode.requiredChildDistribution
   override protected def stringArgs: Iterator[Any] = Iterator(original.joinType, original.buildSide, original.condition)
 
   // The native nested loop join takes its build side first.

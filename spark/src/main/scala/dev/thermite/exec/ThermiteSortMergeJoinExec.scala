@@ -2,8 +2,7 @@ package dev.thermite.exec
 
 import dev.thermite.proto
 
-import org.apache.spark.sql.catalyst.expressions.{Attribute, SortOrder}
-import org.apache.spark.sql.catalyst.plans.physical.{Distribution, Partitioning}
+import org.apache.spark.sql.catalyst.expressions.SortOrder
 import org.apache.spark.sql.execution.SparkPlan
 import org.apache.spark.sql.execution.joins.SortMergeJoinExec
 import org.apache.spark.sql.execution.metric.SQLMetric
@@ -16,10 +15,6 @@ case class ThermiteSortMergeJoinExec(original: SortMergeJoinExec, join: proto.Jo
     extends ThermiteJoinExec with ReplacesSparkNode[SortMergeJoinExec] {
   override def nodeName: String = "ThermiteSortMergeJoinExec"
   override protected def extraMetrics: Map[String, SQLMetric] = spillMetrics
-  override def output: Seq[Attribute] = sparkNode.output
-  override def outputPartitioning: Partitioning = sparkNode.outputPartitioning
-  override def outputOrdering: Seq[SortOrder] = sparkNode.outputOrdering
-  override def requiredChildDistribution: Seq[Distribution] = sparkNode.requiredChildDistribution
   override def requiredChildOrdering: Seq[Seq[SortOrder]] = sparkNode.requiredChildOrdering
   override protected def stringArgs: Iterator[Any] =
     Iterator(original.leftKeys, original.rightKeys, original.joinType, original.condition)
