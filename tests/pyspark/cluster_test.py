@@ -33,6 +33,22 @@ spark.conf.set("spark.thermite.enabled", "true")
 df = grouped()
 assert sorted(df.collect()) == expected_groups, "grouped answers differ"
 assert "ThermiteShuffleExchangeExec" in executed_plan(df), executed_plan(df)
+# Structs, arrays and maps between executor JVMs: read, shuffled and taken apart natively.
+nested_path = os.path.join(os.path.dirname(path), "nested")
+spark.conf.set("spark.thermite.enabled", "false")
+(spark.range(0, 20000, 1, 4)
+ .selectExpr("id", "if(id % 11 = 0, NULL, named_struct('a', id % 13, 'b', array(cast(id AS string), NULL))) AS s",
+             "map(id % 5, array(cast(id AS double) / 3, -0.0D)) AS m")
+ .write.parquet(nested_path))
+nested = lambda: (spark.read.parquet(nested_path).repartition(3, "id")
+                  .selectExpr("id", "s", "m", "s.b[0] AS b0", "m[id % 5] AS v", "size(s.b) AS n"))
+expected_nested = sorted(nested().collect())
+spark.conf.set("spark.thermite.enabled", "true")
+df = nested()
+assert sorted(df.collect()) == expected_nested, "nested answers differ"
+for node in ("ThermiteShuffleExchangeExec", "ThermiteProjectExec"):
+    assert node in executed_plan(df), f"{node} missing from the plan:\n{executed_plan(df)}"
+
 executors = spark.sparkContext._jsc.sc().getExecutorMemoryStatus().size() - 1
 assert executors == 2, f"expected 2 executors, found {executors}"
 spark.stop()

@@ -27,11 +27,7 @@ from common import session  # noqa: E402
 
 # The queries not fully native yet: a part of the reason Thermite gives (Thermite.fallbackReasons),
 # and why.
-KNOWN_FALLBACKS: dict[str, str] = {
-    # Spark merges q9's fifteen scalar subqueries into five, each a projection of a struct of
-    # three aggregates; struct values are not native yet (issue 13's nested types).
-    "q9": "returns struct<",
-}
+KNOWN_FALLBACKS: dict[str, str] = {}
 
 SCALE = os.environ.get("TPCDS_SCALE", "0.1")
 QUERY_TIMEOUT = float(os.environ.get("TPCDS_QUERY_TIMEOUT", "600"))

@@ -9,7 +9,7 @@
 
 use std::sync::Arc;
 
-use arrow::array::{make_array, Array, ArrayRef, GenericByteArray, MutableArrayData, RecordBatch};
+use arrow::array::{make_array, Array, ArrayData, ArrayRef, GenericByteArray, MutableArrayData, RecordBatch};
 use arrow::buffer::{OffsetBuffer, ScalarBuffer};
 use arrow::datatypes::{BinaryType, ByteArrayType, DataType, Utf8Type};
 use arrow::error::ArrowError;
@@ -25,12 +25,21 @@ pub fn for_jvm(batch: RecordBatch) -> Result<RecordBatch, ArrowError> {
 }
 
 fn starts_at_zero(array: &dyn Array) -> bool {
-    let data = array.to_data();
+    starts_at_zero_data(&array.to_data())
+}
+
+/// Nested arrays too: a list's or map's offsets and each child (a struct's children, a list's
+/// values) must start at 0, as Arrow Java imports them.
+fn starts_at_zero_data(data: &ArrayData) -> bool {
     if data.offset() != 0 {
         return false;
     }
-    match array.data_type() {
-        DataType::Utf8 | DataType::Binary => data.buffers()[0].typed_data::<i32>().first().is_none_or(|&o| o == 0),
+    let children_start_at_zero = || data.child_data().iter().all(starts_at_zero_data);
+    match data.data_type() {
+        DataType::Utf8 | DataType::Binary | DataType::List(_) | DataType::Map(_, _) => {
+            data.buffers()[0].typed_data::<i32>().first().is_none_or(|&o| o == 0) && children_start_at_zero()
+        }
+        DataType::Struct(_) => children_start_at_zero(),
         _ => true,
     }
 }
@@ -92,6 +101,31 @@ mod tests {
     fn sliced_columns_start_at_zero_with_the_same_values() {
         let sliced = batch().slice(3, 11);
         assert!(!sliced.columns().iter().all(|c| starts_at_zero(c.as_ref())));
+        let exported = for_jvm(sliced.clone()).unwrap();
+        for column in exported.columns() {
+            assert!(starts_at_zero(column.as_ref()), "{:?}", column.data_type());
+        }
+        assert_eq!(exported, sliced);
+    }
+
+    #[test]
+    fn sliced_nested_columns_start_at_zero_with_the_same_values() {
+        use arrow::array::{ListArray, StructArray};
+        use arrow::datatypes::Int32Type;
+        let lists = ListArray::from_iter_primitive::<Int32Type, _, _>(
+            (0..20).map(|i| if i % 6 == 0 { None } else { Some((0..i % 4).map(|v| if v == 2 { None } else { Some(v) })) }),
+        );
+        let strings: ArrayRef = Arc::new((0..20).map(|i| Some(format!("s{i}"))).collect::<StringArray>());
+        let structs = StructArray::from(vec![
+            (Arc::new(Field::new("s", DataType::Utf8, true)), strings),
+            (Arc::new(Field::new("l", lists.data_type().clone(), true)), Arc::new(lists.clone()) as ArrayRef),
+        ]);
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("list", lists.data_type().clone(), true),
+            Field::new("struct", structs.data_type().clone(), true),
+        ]));
+        let batch = RecordBatch::try_new(schema, vec![Arc::new(lists), Arc::new(structs)]).unwrap();
+        let sliced = batch.slice(5, 9);
         let exported = for_jvm(sliced.clone()).unwrap();
         for column in exported.columns() {
             assert!(starts_at_zero(column.as_ref()), "{:?}", column.data_type());

@@ -27,6 +27,7 @@ use datafusion::common::ScalarValue;
 use datafusion::logical_expr::ColumnarValue;
 use datafusion::physical_plan::coalesce_batches::CoalesceBatchesExec;
 use crate::operators::legacy_calendar::{CalendarSettings, SparkCalendar};
+use crate::operators::generate::{GenerateExec, Generator};
 use crate::operators::{ExpandExec, FileSystem, JvmInputExec, OperatorContextExec, ParquetScanExec, ScanFile, ScanOptions};
 use crate::operators::row_positions::{PositionColumns, RowMarks};
 use crate::operators::schema_adapter::ColumnMatching;
@@ -112,6 +113,20 @@ pub fn build_plan(op: &proto::Operator, ctx: &PlannerContext) -> Result<Arc<dyn 
                 .collect::<Result<Vec<_>>>()?;
             let exec = ExpandExec::try_new(projections, to_arrow_schema(expand.schema.as_ref())?, input)?;
             Ok(OperatorContextExec::wrap("ThermiteExpandExec", Arc::new(exec)))
+        }
+        Kind::Generate(generate) => {
+            let input = build_plan(required(&generate.input, "a generate input")?, ctx)?;
+            let collection = build_expr(required(&generate.collection, "a generated collection")?, &input.schema(), &ctx.expr)?;
+            let generator = match proto::generate::Kind::try_from(generate.kind) {
+                Ok(proto::generate::Kind::Explode) => Generator::Explode,
+                Ok(proto::generate::Kind::PosExplode) => Generator::PosExplode,
+                Ok(proto::generate::Kind::Inline) => Generator::Inline,
+                Err(_) => return Err(ThermiteError::plan(format!("unknown generator {}", generate.kind))),
+            };
+            let kept = generate.kept.iter().map(|&k| k as usize).collect();
+            let schema = to_arrow_schema(generate.schema.as_ref())?;
+            let exec = GenerateExec::try_new(input, kept, collection, generator, generate.outer, schema)?;
+            Ok(OperatorContextExec::wrap("ThermiteGenerateExec", Arc::new(exec)))
         }
         Kind::ShuffleWrite(write) => shuffle_write(write, ctx),
         Kind::ShuffleRead(read) => {

@@ -40,7 +40,44 @@ pub fn to_arrow_type(t: &proto::DataType) -> Result<DataType> {
         Kind::Date => DataType::Date32,
         Kind::Timestamp => DataType::Timestamp(TimeUnit::Microsecond, Some(SPARK_TIMESTAMP_TZ.into())),
         Kind::TimestampNtz => DataType::Timestamp(TimeUnit::Microsecond, None),
+        Kind::Struct => struct_of(
+            t.fields
+                .iter()
+                .map(|f| Ok(Field::new(&f.name, to_arrow_type(required(&f.r#type, "a struct field's type")?)?, true)))
+                .collect::<Result<Vec<_>>>()?,
+        ),
+        Kind::Array => list_of(to_arrow_type(required(&t.element, "an array's element type")?)?),
+        Kind::Map => map_of(
+            to_arrow_type(required(&t.key, "a map's key type")?)?,
+            to_arrow_type(required(&t.value, "a map's value type")?)?,
+        ),
     })
+}
+
+// Nested types natively, in the shape Spark's `ArrowUtils` gives them (so the JVM's batches
+// import as they are), except that every field, element and value may be NULL: Spark's
+// nullability inside nested types differs between the plans of one query (a union's children,
+// a projection's `named_struct`), and Arrow compares it as part of the type.
+
+/// Spark's StructType of these fields (each nullable).
+pub fn struct_of(fields: Vec<Field>) -> DataType {
+    DataType::Struct(fields.into_iter().map(|f| f.with_nullable(true)).collect())
+}
+
+/// Spark's ArrayType of `element`: a list of a nullable field called `element`.
+pub fn list_of(element: DataType) -> DataType {
+    DataType::List(Arc::new(Field::new("element", element, true)))
+}
+
+/// Spark's MapType: unordered `entries` of a non-null `key` and a nullable `value`.
+pub fn map_of(key: DataType, value: DataType) -> DataType {
+    let entries = DataType::Struct(vec![Field::new("key", key, false), Field::new("value", value, true)].into());
+    DataType::Map(Arc::new(Field::new("entries", entries, false)), false)
+}
+
+/// Whether `t` is a struct, array or map.
+pub fn is_nested(t: &DataType) -> bool {
+    matches!(t, DataType::Struct(_) | DataType::List(_) | DataType::Map(_, _))
 }
 
 pub fn to_arrow_field(f: &proto::Field) -> Result<Field> {
@@ -64,7 +101,7 @@ pub fn required<'a, T>(v: &'a Option<T>, what: &str) -> Result<&'a T> {
 pub fn to_scalar(lit: &proto::Literal) -> Result<ScalarValue> {
     let data_type = to_arrow_type(required(&lit.r#type, "literal type")?)?;
     let Some(value) = &lit.value else {
-        return Ok(ScalarValue::try_from(&data_type)?);
+        return Ok(ScalarValue::try_new_null(&data_type)?);
     };
     let mismatch = || ThermiteError::plan(format!("literal {value:?} does not fit type {data_type}"));
     Ok(match (&data_type, value) {
@@ -104,7 +141,7 @@ mod tests {
     use super::*;
 
     fn ty(kind: Kind) -> proto::DataType {
-        proto::DataType { kind: kind as i32, precision: 0, scale: 0 }
+        proto::DataType { kind: kind as i32, ..Default::default() }
     }
 
     #[test]
@@ -128,8 +165,29 @@ mod tests {
     }
 
     #[test]
+    fn nested_types_are_sparks_with_nullable_children() {
+        let int = ty(Kind::Int);
+        let array = proto::DataType { kind: Kind::Array as i32, element: Some(Box::new(int.clone())), ..Default::default() };
+        let map = proto::DataType {
+            kind: Kind::Map as i32,
+            key: Some(Box::new(ty(Kind::String))),
+            value: Some(Box::new(array.clone())),
+            ..Default::default()
+        };
+        let field = |name: &str, t: proto::DataType| proto::Field { name: name.into(), r#type: Some(t), nullable: false };
+        let st = proto::DataType { kind: Kind::Struct as i32, fields: vec![field("a", int), field("m", map)], ..Default::default() };
+        let expected = struct_of(vec![
+            Field::new("a", DataType::Int32, true),
+            Field::new("m", map_of(DataType::Utf8, list_of(DataType::Int32)), true),
+        ]);
+        assert_eq!(to_arrow_type(&st).unwrap(), expected);
+        let null = proto::Literal { r#type: Some(st), value: None };
+        assert!(to_scalar(&null).unwrap().is_null());
+    }
+
+    #[test]
     fn invalid_decimal_type_is_refused() {
-        let t = proto::DataType { kind: Kind::Decimal as i32, precision: 39, scale: 0 };
+        let t = proto::DataType { kind: Kind::Decimal as i32, precision: 39, ..Default::default() };
         assert!(to_arrow_type(&t).is_err());
     }
 }

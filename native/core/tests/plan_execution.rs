@@ -47,7 +47,7 @@ fn write_file(path: &std::path::Path, rows: i64) -> u64 {
 }
 
 fn ty(kind: Kind) -> proto::DataType {
-    proto::DataType { kind: kind as i32, precision: 0, scale: 0 }
+    proto::DataType { kind: kind as i32, ..Default::default() }
 }
 
 fn field(name: &str, kind: Kind) -> proto::Field {

@@ -358,15 +358,26 @@ fn over_input(
 ) -> Result<(Arc<AggregateExec>, Vec<Arc<AggregateFunctionExpr>>)> {
     let schema = input.schema();
     let exprs = aggregate_exprs(calls, inputs_over_rows(aggregate, calls, &schema, ctx)?, &schema)?;
+    let filters = aggregate
+        .calls
+        .iter()
+        .map(|c| c.filter.as_ref().map(|f| build_expr(f, &schema, ctx).and_then(true_only)).transpose())
+        .collect::<Result<Vec<_>>>()?;
     let exec = AggregateExec::try_new(
         mode,
         group_by(aggregate, &schema, ctx)?,
         exprs.clone(),
-        vec![None; exprs.len()],
+        filters,
         input,
         Arc::clone(&schema),
     )?;
     Ok((Arc::new(exec), exprs))
+}
+
+/// A FILTER predicate that is false where it is NULL: some of DataFusion's accumulators (its
+/// `count`) read a filter's value bits without its validity.
+fn true_only(predicate: Arc<dyn PhysicalExpr>) -> Result<Arc<dyn PhysicalExpr>> {
+    Ok(Arc::new(CaseExpr::try_new(None, vec![(predicate, lit(true))], Some(lit(false)))?))
 }
 
 /// The first `keys` columns of `schema`, named as grouping keys.

@@ -12,6 +12,7 @@ mod fdlibm;
 mod functions;
 mod kernel;
 mod math;
+mod nested;
 mod predicate;
 mod strings;
 mod zone;
@@ -30,6 +31,7 @@ use crate::proto::expr::Kind;
 use crate::types::{required, to_scalar};
 
 pub use comparison::NormalizeFloat;
+pub use nested::struct_field;
 pub use zone::SessionZone;
 
 /// What expressions need from the session and the query.

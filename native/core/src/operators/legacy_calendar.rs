@@ -90,6 +90,10 @@ struct ColumnRebase {
 #[derive(Debug, Clone, Default)]
 pub struct FileRebase {
     columns: Vec<ColumnRebase>,
+    /// Nested columns holding dates or timestamps in a file whose values may be Julian: an
+    /// ancient value there fails the read rather than being read unrebased (Spark rebases
+    /// nested values; Thermite does not yet).
+    nested: Vec<usize>,
     last_switch_day: i32,
     last_switch_micros: i64,
     calendar: Option<Arc<dyn SparkCalendar>>,
@@ -113,6 +117,16 @@ impl CalendarSettings {
                 .filter(|f| f.is_primitive())
                 .map(|f| f.get_physical_type())
         };
+        let nested: Vec<usize> = data_schema
+            .fields()
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| crate::types::is_nested(f.data_type()) && holds_datetimes(f.data_type()))
+            .filter(|(_, f)| {
+                root.get_fields().iter().any(|c| if case_sensitive { c.name() == f.name() } else { c.name().eq_ignore_ascii_case(f.name()) })
+            })
+            .map(|(i, _)| i)
+            .collect();
         let candidates: Vec<(usize, Values, bool)> = data_schema
             .fields()
             .iter()
@@ -130,11 +144,12 @@ impl CalendarSettings {
             .collect();
         let mut rebase = FileRebase {
             columns: Vec::new(),
+            nested: Vec::new(),
             last_switch_day: self.last_switch_day,
             last_switch_micros: self.last_switch_micros,
             calendar: self.calendar.clone(),
         };
-        if candidates.is_empty() {
+        if candidates.is_empty() && nested.is_empty() {
             return Ok(rebase);
         }
         let (datetime, int96_spec) = match &self.calendar {
@@ -164,13 +179,16 @@ impl CalendarSettings {
             })
             .filter(|c| c.spec.mode != RebaseMode::Corrected)
             .collect();
+        if datetime.mode != RebaseMode::Corrected || int96_spec.mode != RebaseMode::Corrected {
+            rebase.nested = nested;
+        }
         Ok(rebase)
     }
 }
 
 impl FileRebase {
     pub fn is_empty(&self) -> bool {
-        self.columns.is_empty()
+        self.columns.is_empty() && self.nested.is_empty()
     }
 
     /// Whether the file's values are in the Julian calendar: its statistics are too, so they
@@ -181,6 +199,18 @@ impl FileRebase {
 
     /// The batch with its ancient values rebased, or Spark's error for them.
     pub fn apply(&self, batch: RecordBatch) -> Result<RecordBatch, ThermiteError> {
+        for &index in &self.nested {
+            if holds_ancient(batch.column(index).as_ref(), self.last_switch_day, self.last_switch_micros) {
+                return Err(ThermiteError::new(
+                    ErrorKind::Execution,
+                    format!(
+                        "nested column `{}` holds dates or timestamps before the Gregorian calendar switch in a file \
+                         that may have been written in the Julian calendar: Spark's rebase of nested values is not native",
+                        batch.schema().field(index).name()
+                    ),
+                ));
+            }
+        }
         let mut columns = batch.columns().to_vec();
         for column in &self.columns {
             let array = &columns[column.index];
@@ -239,6 +269,32 @@ impl FileRebase {
     }
 }
 
+/// Whether a nested type has a date or timestamp anywhere inside.
+fn holds_datetimes(t: &DataType) -> bool {
+    match t {
+        DataType::Date32 | DataType::Timestamp(_, _) => true,
+        DataType::Struct(fields) => fields.iter().any(|f| holds_datetimes(f.data_type())),
+        DataType::List(f) | DataType::Map(f, _) => holds_datetimes(f.data_type()),
+        _ => false,
+    }
+}
+
+/// Whether any date or timestamp inside `array` comes before the last calendar switch.
+fn holds_ancient(array: &dyn Array, last_switch_day: i32, last_switch_micros: i64) -> bool {
+    match array.data_type() {
+        DataType::Date32 => array.as_primitive::<Date32Type>().iter().flatten().any(|d| d < last_switch_day),
+        DataType::Timestamp(TimeUnit::Microsecond, _) => {
+            array.as_primitive::<TimestampMicrosecondType>().iter().flatten().any(|t| t < last_switch_micros)
+        }
+        DataType::Struct(_) => {
+            array.as_struct().columns().iter().any(|c| holds_ancient(c.as_ref(), last_switch_day, last_switch_micros))
+        }
+        DataType::List(_) => holds_ancient(array.as_list::<i32>().values().as_ref(), last_switch_day, last_switch_micros),
+        DataType::Map(_, _) => holds_ancient(array.as_map().entries(), last_switch_day, last_switch_micros),
+        _ => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -265,6 +321,7 @@ mod tests {
 
     fn file_rebase(mode: RebaseMode, calendar: Arc<Recording>) -> FileRebase {
         FileRebase {
+            nested: Vec::new(),
             columns: vec![ColumnRebase { index: 0, values: Values::Days, int96: false, spec: RebaseSpec { mode, zone: "UTC".into() } }],
             last_switch_day: -100,
             last_switch_micros: 0,

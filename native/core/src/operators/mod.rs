@@ -4,6 +4,7 @@
 pub mod budgeted_hash_join;
 pub mod declared_order;
 pub mod expand;
+pub mod generate;
 pub mod held_rows;
 pub mod join;
 pub mod legacy_calendar;

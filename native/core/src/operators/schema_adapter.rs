@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use arrow::array::{Array, ArrayRef, AsArray, BinaryArray, Int32Array, Int64Array};
+use arrow::array::{new_null_array, Array, ArrayRef, AsArray, BinaryArray, Int32Array, Int64Array, ListArray, MapArray, StructArray};
 use arrow::compute::{cast_with_options, CastOptions};
 use arrow::datatypes::{
     DataType, Date32Type, Decimal128Type, Field, Int16Type, Int32Type, Int64Type, Int8Type, Schema, SchemaRef,
@@ -36,13 +36,16 @@ pub enum Conversion {
     Int64Bits,
     /// A fixed-length decimal's stored bytes: big-endian two's complement, this many bytes.
     DecimalBytes(usize),
+    /// A struct, array or map, its fields matched by name as the top level's columns are
+    /// (see [`nested`]).
+    Nested { case_sensitive: bool },
 }
 
 impl Conversion {
     /// Whether values change meaning (not only representation), so the file's statistics do not
     /// describe the values read.
     pub fn reinterprets(self, file: &DataType, table: &DataType) -> bool {
-        self != Conversion::Cast && file != table
+        !matches!(self, Conversion::Cast | Conversion::Nested { .. }) && file != table
     }
 }
 
@@ -177,6 +180,12 @@ fn leaf<'a>(columns: &'a SchemaDescriptor, name: &str) -> Option<&'a ColumnDescr
 
 /// The conversion of the file column `file_field` to `table`, or the error Spark raises for it.
 fn conversion_of(matching: &ColumnMatching, columns: &SchemaDescriptor, file_field: &Field, table: &DataType) -> Result<Conversion> {
+    if crate::types::is_nested(table) {
+        return match matching {
+            ColumnMatching::Name { case_sensitive } => Ok(Conversion::Nested { case_sensitive: *case_sensitive }),
+            ColumnMatching::FieldId(_) => exec_err!("nested column `{}` of a read matched by field id", file_field.name()),
+        };
+    }
     let Some(column) = leaf(columns, file_field.name()) else {
         return exec_err!("column `{}` is a nested group in the file, but Spark's read schema says {table}", file_field.name());
     };
@@ -226,6 +235,7 @@ pub fn convert(array: &ArrayRef, conversion: Conversion, table: &DataType) -> Re
             let decimals = array.as_primitive::<Decimal128Type>();
             Arc::new(decimals.iter().map(|v| v.map(|v| v.to_be_bytes()[16 - len..].to_vec())).collect::<BinaryArray>())
         }
+        (Conversion::Nested { case_sensitive }, _) => nested(array, table, case_sensitive, "the column")?,
         (Conversion::Cast, _) => {
             // String columns come as their bytes (`parquet_strings`), never validated.
             let array = spark_utf8::binary_as_strings(array, table);
@@ -234,6 +244,80 @@ pub fn convert(array: &ArrayRef, conversion: Conversion, table: &DataType) -> Re
         (conversion, table) => return exec_err!("no {conversion:?} conversion of a {} column to {table}", array.data_type()),
     };
     Ok(converted)
+}
+
+/// A struct, array or map of the file as the read type `table`, as Spark's reader reads nested
+/// columns: struct fields by name (ignoring case unless `case_sensitive`; fields missing from the
+/// file read as NULL), lists and maps element by element, and leaves whose values the file holds
+/// in the read type (up to representation: string bytes, timestamp units). Any other leaf pair
+/// fails with the column named: Spark converts a few more (a narrower decimal, say).
+fn nested(array: &ArrayRef, table: &DataType, case_sensitive: bool, path: &str) -> Result<ArrayRef> {
+    let mismatch = || {
+        exec_err!("nested column `{path}` is {} in the file, Spark's read schema says {}", array.data_type(), catalog_string(table))
+    };
+    match (array.data_type(), table) {
+        (DataType::Struct(_), DataType::Struct(fields)) => {
+            let file = array.as_struct();
+            let file_fields = file.fields();
+            let columns = fields
+                .iter()
+                .map(|field| {
+                    let same = |f: &&Arc<Field>| {
+                        if case_sensitive { f.name() == field.name() } else { f.name().eq_ignore_ascii_case(field.name()) }
+                    };
+                    let matched: Vec<usize> = file_fields.iter().enumerate().filter(|(_, f)| same(f)).map(|(i, _)| i).collect();
+                    let path = format!("{path}.{}", field.name());
+                    match matched.as_slice() {
+                        [] => Ok(new_null_array(field.data_type(), file.len())),
+                        [i] => nested(file.column(*i), field.data_type(), case_sensitive, &path),
+                        _ => Err(ambiguous(field.name(), &Schema::new(file_fields.clone()))
+                            .expect("several fields match")
+                            .into_datafusion()),
+                    }
+                })
+                .collect::<Result<Vec<_>>>()?;
+            Ok(Arc::new(StructArray::try_new(fields.clone(), columns, file.nulls().cloned())?))
+        }
+        (DataType::List(_), DataType::List(element)) => {
+            let file = array.as_list::<i32>();
+            let values = nested(file.values(), element.data_type(), case_sensitive, &format!("{path}.element"))?;
+            Ok(Arc::new(ListArray::try_new(Arc::clone(element), file.offsets().clone(), values, file.nulls().cloned())?))
+        }
+        (DataType::Map(_, _), DataType::Map(entries, ordered)) => {
+            let file = array.as_map();
+            let DataType::Struct(table_kv) = entries.data_type() else { return mismatch() };
+            // The file names its entries' fields as it likes (`key`, `value`): by position.
+            let kv = file
+                .entries()
+                .columns()
+                .iter()
+                .zip(table_kv.iter())
+                .map(|(c, f)| nested(c, f.data_type(), case_sensitive, &format!("{path}.{}", f.name())))
+                .collect::<Result<Vec<_>>>()?;
+            let entries_array = StructArray::try_new(table_kv.clone(), kv, file.entries().nulls().cloned())?;
+            Ok(Arc::new(MapArray::try_new(Arc::clone(entries), file.offsets().clone(), entries_array, file.nulls().cloned(), *ordered)?))
+        }
+        (file, table) if crate::types::is_nested(file) || crate::types::is_nested(table) => mismatch(),
+        (file, table) if file == table => Ok(Arc::clone(array)),
+        (file, table) if same_values(file, table) => {
+            let array = spark_utf8::binary_as_strings(array, table);
+            Ok(cast_with_options(&array, table, &CastOptions { safe: false, ..Default::default() })?)
+        }
+        _ => mismatch(),
+    }
+}
+
+/// Whether a nested leaf the file holds as `file` has the values of `table` in another
+/// representation.
+fn same_values(file: &DataType, table: &DataType) -> bool {
+    use DataType::*;
+    match (file, table) {
+        (Binary | LargeBinary | BinaryView | Utf8 | LargeUtf8 | Utf8View, Utf8 | Binary) => true,
+        // A timestamp without time zone reads as one with; not the other way round.
+        (Timestamp(_, file_zone), Timestamp(TimeUnit::Microsecond, zone)) => zone.is_some() || file_zone.is_none(),
+        (UInt8, Int16 | Int32 | Int64) | (UInt16, Int32 | Int64) | (UInt32, Int64) => true,
+        _ => false,
+    }
 }
 
 /// Whether reading `file_columns` as `table` changes what any value means (so the file's
@@ -329,8 +413,10 @@ impl SchemaAdapter for SparkSchemaAdapter {
             Arc::clone(&self.projected_table_schema),
             field_mappings,
             Arc::new(move |array: &ArrayRef, field: &Field| {
-                let conversion = conversions.get(field.name()).copied().unwrap_or(Conversion::Cast);
-                convert(array, conversion, field.data_type())
+                match conversions.get(field.name()).copied().unwrap_or(Conversion::Cast) {
+                    Conversion::Nested { case_sensitive } => nested(array, field.data_type(), case_sensitive, field.name()),
+                    conversion => convert(array, conversion, field.data_type()),
+                }
             }),
         );
         Ok((Arc::new(mapping), projection))

@@ -44,8 +44,6 @@ object AggregateConverter extends OperatorConverter {
       _ <- if (agg.aggregateExpressions.exists(e => e.isDistinct && e.mode != Partial && e.mode != Final)) {
              Left("distinct aggregates outside Spark's partial/final stages are not supported")
            } else Right(())
-      _ <- if (agg.aggregateExpressions.exists(_.filter.isDefined)) Left("aggregate FILTER is not supported yet")
-           else Right(())
       // Spark's answer then depends on how its sort orders rows with equal keys.
       _ <- agg match {
         case _: SortAggregateExec if agg.aggregateExpressions.exists(e => e.aggregateFunction.isInstanceOf[First] ||
@@ -63,7 +61,7 @@ object AggregateConverter extends OperatorConverter {
       calls <- convertAll(agg.aggregateExpressions, mode, inputCtx)
       grouping <- mode match {
         case proto.Aggregate.Mode.FINAL => finalKeys(agg, child)
-        case _ => ExprSerde.convertAll(agg.groupingExpressions, inputCtx)
+        case _ => ExprSerde.convertKeys(agg.groupingExpressions, inputCtx)
       }
       result <- mode match {
         case proto.Aggregate.Mode.PARTIAL => Right(Nil)
@@ -94,7 +92,9 @@ object AggregateConverter extends OperatorConverter {
   /** A final aggregate's keys are its input's leading columns, as the partial wrote them. */
   private def finalKeys(agg: BaseAggregateExec, child: SparkPlan): Either[String, Seq[proto.Expr]] = {
     val keys = agg.groupingExpressions.map(_.toAttribute.exprId)
-    if (agg.initialInputBufferOffset != keys.size || child.output.take(keys.size).map(_.exprId) != keys) {
+    if (agg.groupingExpressions.exists(k => SparkTypes.isNested(k.dataType))) {
+      Left("a grouping key of a nested type is not supported")
+    } else if (agg.initialInputBufferOffset != keys.size || child.output.take(keys.size).map(_.exprId) != keys) {
       Left("the final aggregate's input does not start with its grouping keys")
     } else {
       Right(keys.indices.map { i =>
@@ -119,7 +119,8 @@ object AggregateConverter extends OperatorConverter {
 
   /** `e` computed whole over its input (a window's aggregate). */
   def completeCall(e: AggregateExpression, ctx: ExprContext): Either[String, proto.AggregateCall] =
-    call(e, proto.Aggregate.Mode.COMPLETE, ctx)
+    if (e.filter.isDefined) Left("a window aggregate with FILTER is not supported")
+    else call(e, proto.Aggregate.Mode.COMPLETE, ctx)
 
   private def call(e: AggregateExpression, mode: proto.Aggregate.Mode, ctx: ExprContext)
       : Either[String, proto.AggregateCall] = {
@@ -149,11 +150,16 @@ object AggregateConverter extends OperatorConverter {
           " is not supported")
     }
     for {
-      argType <- SparkTypes.toProto(arg.dataType)
+      argType <- SparkTypes.scalarProto(arg.dataType)
       argExpr <- if (mode == proto.Aggregate.Mode.FINAL || e.mode == PartialMerge) Right(None)
                  else ExprSerde.convert(arg, ctx).map(Some(_))
       // PartialMerge: the input carries this call's buffer (found by its attributes).
       buffer <- if (e.mode == PartialMerge) ExprSerde.convertAll(f.inputAggBufferAttributes, ctx) else Right(Nil)
+      // Spark applies FILTER where the call reads its input rows: Partial and Complete.
+      filter <- e.filter match {
+        case Some(p) if argExpr.isDefined => ExprSerde.convert(p, ctx).map(Some(_))
+        case _ => Right(None)
+      }
     } yield {
       val b = proto.AggregateCall.newBuilder().setFunction(function).setArgType(argType)
         .setIgnoreNulls(f match {
@@ -163,6 +169,7 @@ object AggregateConverter extends OperatorConverter {
         })
       argExpr.foreach(b.setArg)
       buffer.foreach(b.addBuffer)
+      filter.foreach(b.setFilter)
       b.build()
     }
   }

@@ -40,6 +40,8 @@ object IcebergScans {
       _ <- supportedTable(table)
       ids <- fieldIds(call(scan.scan, "expectedSchema"), schema.fieldNames)
       _ <- supportedTasks(scan.inputPartitions)
+      _ <- schema.find(f => SparkTypes.isNested(f.dataType))
+        .map(f => s"nested column `${f.name}` of an Iceberg table (matched by field id) is not supported").toLeft(())
       data <- SparkTypes.schema(schema)
     } yield {
       val local = LocalSchemes.contains(new Path(call(table, "location").toString).toUri.getScheme)

@@ -114,7 +114,7 @@ object JoinConverter extends OperatorConverter {
       _ <- if (leftKeys.isEmpty && strategy != proto.Join.Strategy.BROADCAST_NESTED_LOOP) {
         Left("a join without equality keys is not supported")
       } else Right(())
-      _ <- leftKeys.find(k => !SparkTypes.isSupported(k.dataType)) match {
+      _ <- leftKeys.find(k => !SparkTypes.isScalar(k.dataType)) match {
         case Some(k) => Left(s"join key of type ${k.dataType.catalogString} is not supported")
         case None => Right(())
       }

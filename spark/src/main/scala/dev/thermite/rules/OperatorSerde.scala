@@ -35,6 +35,7 @@ object OperatorSerde {
     classOf[HashAggregateExec] -> AggregateConverter,
     classOf[SortAggregateExec] -> AggregateConverter,
     classOf[ExpandExec] -> ExpandConverter,
+    classOf[GenerateExec] -> GenerateConverter,
     classOf[WindowExec] -> WindowConverter,
     classOf[WindowGroupLimitExec] -> WindowGroupLimitConverter,
     classOf[TakeOrderedAndProjectExec] -> TakeOrderedConverter,
@@ -128,7 +129,7 @@ object SortConverter extends OperatorConverter {
   }
 
   def sortKeys(orders: Seq[SortOrder], ctx: ExprContext): Either[String, Seq[proto.SortKey]] =
-    ExprSerde.convertAll(orders.map(_.child), ctx).map { keys =>
+    ExprSerde.convertKeys(orders.map(_.child), ctx).map { keys =>
       orders.zip(keys).map { case (order, key) =>
         proto.SortKey.newBuilder().setExpr(key)
           .setAscending(order.direction == Ascending)
@@ -266,7 +267,7 @@ object ParquetScanConverter extends OperatorConverter {
   private def pruningFilters(filters: Seq[Expression], dataColumns: Seq[Attribute]): Seq[proto.Expr] = {
     val ctx = ExprContext(dataColumns)
     filters
-      .filterNot(_.references.exists(a => a.dataType == FloatType || a.dataType == DoubleType))
+      .filterNot(_.references.exists(a => a.dataType == FloatType || a.dataType == DoubleType || SparkTypes.isNested(a.dataType)))
       // A subquery's value reaches only the plan's own filters.
       .filterNot(_.exists(_.isInstanceOf[ScalarSubquery]))
       .flatMap(f => ExprSerde.convert(f, ctx).toOption)

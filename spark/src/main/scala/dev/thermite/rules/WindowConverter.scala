@@ -27,7 +27,7 @@ object WindowConverter extends OperatorConverter {
     val windowExprs = window.windowExpression.flatMap(_.collect { case w: WindowExpression => w }).distinct
     for {
       _ <- OperatorSerde.nativeOrRowChildren(window)
-      partitionBy <- ExprSerde.convertAll(window.partitionSpec, ctx)
+      partitionBy <- ExprSerde.convertKeys(window.partitionSpec, ctx)
       orderBy <- SortConverter.sortKeys(window.orderSpec, ctx)
       lowered <- sequence(windowExprs.map(lower(_, ctx)))
       calls = lowered.flatMap(_.calls)
@@ -51,7 +51,7 @@ object WindowConverter extends OperatorConverter {
 
   private def lower(w: WindowExpression, ctx: ExprContext): Either[String, Lowered] = {
     def result(call: proto.WindowCall.Builder, dataType: DataType) =
-      SparkTypes.toProto(dataType).map(t => (call.setResultType(t).build(), AttributeReference("window_call", dataType)()))
+      SparkTypes.scalarProto(dataType).map(t => (call.setResultType(t).build(), AttributeReference("window_call", dataType)()))
     def count(rangeToCurrentRow: Boolean) =
       AggregateConverter.completeCall(AggregateExpression(Count(Literal(1)), Complete, isDistinct = false), ctx)
         .flatMap { c =>
@@ -109,7 +109,7 @@ object WindowConverter extends OperatorConverter {
       case _ if !f.default.foldable => Left(s"`${f.prettyName}` with a default that is not a constant is not supported")
       case n: Int =>
         for {
-          arg <- ExprSerde.convert(f.input, ctx)
+          arg <- ExprSerde.convertKey(f.input, ctx)
           value <- SparkTypes.literal(f.default.eval(), f.input.dataType)
         } yield proto.WindowCall.newBuilder().setFunction(Function.OFFSET).setArg(arg).setOffset(n).setDefaultValue(value)
       case other => Left(s"`${f.prettyName}` by $other rows is not supported")
@@ -132,7 +132,7 @@ object WindowConverter extends OperatorConverter {
       case NthValue(input, Literal(1, IntegerType), ignoreNulls) =>
         for {
           arg <- ExprSerde.convert(input, ctx)
-          argType <- SparkTypes.toProto(input.dataType)
+          argType <- SparkTypes.scalarProto(input.dataType)
         } yield {
           val first = proto.AggregateCall.newBuilder().setFunction(proto.AggregateCall.Function.FIRST)
             .setArg(arg).setArgType(argType).setIgnoreNulls(ignoreNulls)
@@ -175,7 +175,7 @@ object WindowGroupLimitConverter extends OperatorConverter {
     for {
       _ <- OperatorSerde.nativeOrRowChildren(limit)
       function <- rank
-      partitionBy <- ExprSerde.convertAll(limit.partitionSpec, ctx)
+      partitionBy <- ExprSerde.convertKeys(limit.partitionSpec, ctx)
       orderBy <- SortConverter.sortKeys(limit.orderSpec, ctx)
       resultType <- SparkTypes.toProto(limit.rankLikeFunction.dataType)
     } yield {

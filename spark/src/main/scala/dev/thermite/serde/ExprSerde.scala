@@ -5,6 +5,7 @@ import dev.thermite.serde.expressions._
 
 import org.apache.spark.sql.catalyst.expressions._
 import org.apache.spark.sql.catalyst.optimizer.NormalizeNaNAndZero
+import org.apache.spark.sql.types.DataType
 
 // Catalyst has expressions named Left and Right; these are Either's.
 import scala.util.{Left, Right}
@@ -27,7 +28,7 @@ object ExprSerde {
     classOf[BoundReference] -> Leaves,
     classOf[Literal] -> Leaves,
     classOf[org.apache.spark.sql.execution.ScalarSubquery] -> Subqueries,
-    classOf[GetStructField] -> Subqueries,
+    classOf[GetStructField] -> Collections,
     classOf[Alias] -> Leaves,
     classOf[Add] -> Arithmetic,
     classOf[Subtract] -> Arithmetic,
@@ -113,6 +114,13 @@ object ExprSerde {
     classOf[RegExpExtract] -> Strings,
     classOf[RegExpExtractAll] -> Strings,
     classOf[InitCap] -> Strings,
+    classOf[GetArrayItem] -> Collections,
+    classOf[ElementAt] -> Collections,
+    classOf[GetMapValue] -> Collections,
+    classOf[Size] -> Collections,
+    classOf[ArrayContains] -> Collections,
+    classOf[CreateArray] -> Collections,
+    classOf[CreateNamedStruct] -> Collections,
     classOf[BitwiseAnd] -> Bitwise,
     classOf[BitwiseOr] -> Bitwise,
     classOf[BitwiseXor] -> Bitwise,
@@ -149,19 +157,45 @@ object ExprSerde {
     classOf[TimestampAddYMInterval] -> DateTime,
     classOf[TimeAdd] -> DateTime)
 
+  /**
+   * The expressions that take or return structs, arrays and maps; every other one takes and
+   * returns scalars only (an `=` or a hash of structs, say, stays in Spark).
+   */
+  private val overNestedValues: Set[Class[_ <: Expression]] = Set(
+    classOf[AttributeReference], classOf[BoundReference], classOf[Literal], classOf[Alias], classOf[IsNull],
+    classOf[IsNotNull], classOf[GetStructField], classOf[GetArrayItem], classOf[ElementAt], classOf[GetMapValue],
+    classOf[Size], classOf[ArrayContains], classOf[CreateArray], classOf[CreateNamedStruct], classOf[If],
+    classOf[CaseWhen], classOf[Coalesce])
+
   def convert(e: Expression, ctx: ExprContext): Either[String, proto.Expr] = {
     converters.get(e.getClass) match {
       case None => Left(s"expression `${e.prettyName}` is not supported")
       case Some(_) if !SparkTypes.isSupported(e.dataType) =>
         Left(s"expression `${e.prettyName}` returns ${e.dataType.catalogString}, which is not supported")
+      case Some(_) if !overNestedValues(e.getClass) && nestedValue(e).isDefined =>
+        Left(s"expression `${e.prettyName}` over ${nestedValue(e).get.catalogString} is not supported")
       case Some(converter) => converter.convert(e, ctx)
     }
   }
 
-  def convertAll(es: Seq[Expression], ctx: ExprContext): Either[String, Seq[proto.Expr]] = {
+  /** The nested type `e` returns or takes, if any (a NULL literal, which its parent may skip, aside). */
+  private def nestedValue(e: Expression): Option[DataType] =
+    (e +: e.children.filter { case Literal(null, _) => false; case _ => true })
+      .map(_.dataType).find(SparkTypes.isNested)
+
+  /** A key (of a sort, grouping, partitioning or window): scalar types only. */
+  def convertKey(e: Expression, ctx: ExprContext): Either[String, proto.Expr] =
+    if (SparkTypes.isNested(e.dataType)) Left(s"a key of type ${e.dataType.catalogString} is not supported")
+    else convert(e, ctx)
+
+  def convertAll(es: Seq[Expression], ctx: ExprContext): Either[String, Seq[proto.Expr]] = each(es)(convert(_, ctx))
+
+  def convertKeys(es: Seq[Expression], ctx: ExprContext): Either[String, Seq[proto.Expr]] = each(es)(convertKey(_, ctx))
+
+  private def each(es: Seq[Expression])(f: Expression => Either[String, proto.Expr]): Either[String, Seq[proto.Expr]] = {
     val out = Seq.newBuilder[proto.Expr]
     es.foreach { e =>
-      convert(e, ctx) match {
+      f(e) match {
         case Right(p) => out += p
         case Left(why) => return Left(why)
       }

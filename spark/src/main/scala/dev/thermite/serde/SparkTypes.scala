@@ -28,11 +28,34 @@ object SparkTypes {
       case DateType => of(Kind.DATE)
       case TimestampType => of(Kind.TIMESTAMP)
       case TimestampNTZType => of(Kind.TIMESTAMP_NTZ)
+      case StructType(fields) =>
+        schema(fields).map(s => proto.DataType.newBuilder().setKind(Kind.STRUCT).addAllFields(s.getFieldsList).build())
+      case ArrayType(element, _) =>
+        toProto(element).map(e => proto.DataType.newBuilder().setKind(Kind.ARRAY).setElement(e).build())
+      case MapType(key, value, _) =>
+        for (k <- toProto(key); v <- toProto(value))
+          yield proto.DataType.newBuilder().setKind(Kind.MAP).setKey(k).setValue(v).build()
       case other => Left(s"type ${other.catalogString} is not supported")
     }
   }
 
+  /** Whether `dt` is supported natively: a scalar type or a struct, array or map of them. */
   def isSupported(dt: DataType): Boolean = toProto(dt).isRight
+
+  /**
+   * A supported type that is not nested: what keys (sort, grouping, join, partitioning),
+   * aggregate arguments and expressions other than the nested ones take.
+   */
+  def isScalar(dt: DataType): Boolean = !isNested(dt) && isSupported(dt)
+
+  /** `dt` in the contract, if it is scalar (an aggregate's or window function's argument or result). */
+  def scalarProto(dt: DataType): Either[String, proto.DataType] =
+    if (isNested(dt)) Left(s"type ${dt.catalogString} is not supported here") else toProto(dt)
+
+  def isNested(dt: DataType): Boolean = dt match {
+    case _: StructType | _: ArrayType | _: MapType => true
+    case _ => false
+  }
 
   def schema(fields: Seq[StructField]): Either[String, proto.Schema] = {
     val builder = proto.Schema.newBuilder()
@@ -48,6 +71,7 @@ object SparkTypes {
 
   /** A Catalyst value (internal representation; null allowed) as a proto literal of `dt`. */
   def literal(value: Any, dt: DataType): Either[String, proto.Literal] = toProto(dt).flatMap { t =>
+    if (value != null && isNested(dt)) return Left(s"a literal of type ${dt.catalogString}")
     val b = proto.Literal.newBuilder().setType(t)
     value match {
       // A proto string holds text; native strings keep Spark's bytes, valid or not.
@@ -68,7 +92,7 @@ object SparkTypes {
           b.setDecimalValue(ByteString.copyFrom(unscaled.toByteArray))
         case StringType => b.setStringValue(value.asInstanceOf[UTF8String].toString)
         case BinaryType => b.setBinaryValue(ByteString.copyFrom(value.asInstanceOf[Array[Byte]]))
-        case NullType =>
+        case _ =>
       }
     }
     Right(b.build())

@@ -20,10 +20,11 @@ import scala.util.{Left, Right}
 object Subqueries extends ExprConverter {
   override def convert(e: Expression, ctx: ExprContext): Either[String, proto.Expr] = e match {
     case s: ScalarSubquery =>
-      if (!SparkTypes.isSupported(s.dataType)) Left(s"a scalar subquery of type ${s.dataType.catalogString}")
+      if (!SparkTypes.isScalar(s.dataType)) Left(s"a scalar subquery of type ${s.dataType.catalogString}")
       else Right(reference(s, None))
-    case GetStructField(s: ScalarSubquery, ordinal, _) => Right(reference(s, Some(ordinal)))
-    case _: GetStructField => Left("reading a struct's field is supported only from a scalar subquery")
+    case g @ GetStructField(s: ScalarSubquery, ordinal, _) =>
+      if (!SparkTypes.isScalar(g.dataType)) Left(s"a scalar subquery's field of type ${g.dataType.catalogString}")
+      else Right(reference(s, Some(ordinal)))
   }
 
   private def reference(s: ScalarSubquery, field: Option[Int]): proto.Expr = {
@@ -40,9 +41,9 @@ object Subqueries extends ExprConverter {
     def literal(v: Any, t: DataType) = SparkTypes.literal(v, t).fold(e => throw new IllegalStateException(e), identity)
     val value = s.eval()
     s.dataType match {
-      case struct: StructType if !SparkTypes.isSupported(struct) =>
+      case struct: StructType if !SparkTypes.isScalar(struct) =>
         val row = value.asInstanceOf[InternalRow]
-        struct.fields.toSeq.zipWithIndex.filter(f => SparkTypes.isSupported(f._1.dataType)).map { case (f, i) =>
+        struct.fields.toSeq.zipWithIndex.filter(f => SparkTypes.isScalar(f._1.dataType)).map { case (f, i) =>
           val v = if (row == null || row.isNullAt(i)) null else row.get(i, f.dataType)
           proto.SubqueryValue.newBuilder().setId(s.exprId.id).setField(i).setValue(literal(v, f.dataType)).build()
         }
