@@ -6,6 +6,7 @@ pub mod error;
 pub mod execution;
 pub mod export;
 pub mod expr;
+pub mod java_double;
 pub mod metrics;
 pub mod operators;
 pub mod planner;

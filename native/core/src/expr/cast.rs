@@ -15,7 +15,9 @@ use arrow::array::{
     Array, ArrayRef, AsArray, BooleanArray, Date32Array, Float32Array, Float64Array, Int64Array, StringArray,
     TimestampMicrosecondArray,
 };
-use arrow::datatypes::{DataType, Date32Type, Decimal128Type, Schema, TimeUnit, TimestampMicrosecondType};
+use arrow::datatypes::{
+    DataType, Date32Type, Decimal128Type, Float32Type, Float64Type, Schema, TimeUnit, TimestampMicrosecondType,
+};
 use arrow::error::ArrowError;
 use datafusion::common::{internal_err, Result as DfResult};
 use datafusion::logical_expr::ColumnarValue;
@@ -27,6 +29,7 @@ use super::zone::SessionZone;
 use super::math::java_double_digits;
 use super::{type_of, ExprContext};
 use crate::error::{Result, ThermiteError};
+use crate::java_double;
 use crate::proto;
 use crate::spark_utf8;
 use crate::types::{to_arrow_type, SPARK_TIMESTAMP_TZ};
@@ -73,6 +76,8 @@ enum CastKind {
     TimestampToString,
     /// Java's `BigDecimal.toString`: an exponent when the adjusted exponent is below -6 (`0E-10`).
     DecimalToString,
+    /// Java 17's `Double.toString` / `Float.toString`, digit for digit (see [`crate::java_double`]).
+    FloatingToString,
     StringToIntegral,
     StringToBoolean,
     StringToDate,
@@ -101,6 +106,7 @@ impl CastKind {
             (Date32, Timestamp(TimeUnit::Microsecond, Some(_))) => CastKind::DateToTimestamp,
             (Date32, Utf8) => CastKind::DateToString,
             (Decimal128(..), Utf8) => CastKind::DecimalToString,
+            (Float32 | Float64, Utf8) => CastKind::FloatingToString,
             (Utf8, Int8 | Int16 | Int32 | Int64) => CastKind::StringToIntegral,
             (Utf8, Boolean) => CastKind::StringToBoolean,
             (Utf8, Date32) => CastKind::StringToDate,
@@ -214,6 +220,17 @@ impl PhysicalExpr for TextOrTimeCast {
                 let decimals = input.as_primitive::<Decimal128Type>();
                 Arc::new(decimals.iter().map(|v| v.map(|v| java_decimal_string(v, scale))).collect::<StringArray>())
             }
+            CastKind::FloatingToString => match input.data_type() {
+                DataType::Float64 => {
+                    let doubles = input.as_primitive::<Float64Type>();
+                    Arc::new(doubles.iter().map(|v| v.map(java_double::double_to_string)).collect::<StringArray>())
+                }
+                DataType::Float32 => {
+                    let floats = input.as_primitive::<Float32Type>();
+                    Arc::new(floats.iter().map(|v| v.map(java_double::float_to_string)).collect::<StringArray>())
+                }
+                other => return internal_err!("floating point to string of {other}"),
+            },
             CastKind::StringToIntegral => {
                 let longs: Int64Array = string_bytes(&input).iter().map(|s| s.and_then(parse_long)).collect();
                 // Spark parses bytes and shorts as ints, then refuses values out of range.

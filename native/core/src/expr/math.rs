@@ -214,36 +214,10 @@ fn round(values: &ArrayRef, mode: Rounding, scale: i32, result_type: &DataType) 
 }
 
 /// The digits of Java 17's `Double.toString(v)` for a finite `v >= 0`, and the place (power of
-/// ten) of the first. Integers below 2^63 take the JVM's exact path: the integer's own digits,
-/// rounded half up to drop the digits its binary exponent makes insignificant. Other values take
-/// the shortest digits that round-trip, which is what the JVM prints.
+/// ten) of the first.
 pub(super) fn java_double_digits(v: f64) -> (Vec<u8>, i64) {
-    let bits = v.to_bits();
-    let biased = ((bits >> 52) & 0x7ff) as i64;
-    let fraction = (bits & ((1 << 52) - 1)) | (1 << 52);
-    let bin_exp = biased - 1023;
-    let integral = biased != 0 && (0..=62).contains(&bin_exp) && fraction.trailing_zeros() as i64 >= 52 - bin_exp;
-    if integral {
-        let mut value = if bin_exp >= 52 { fraction << (bin_exp - 52) } else { fraction >> (52 - bin_exp) };
-        // `FloatingDecimal.insignificantDigitsForPow2(binExp - 54)`.
-        let insignificant: u32 = match bin_exp {
-            58..=60 => 1,
-            61 | 62 => 2,
-            _ => 0,
-        };
-        if insignificant > 0 {
-            let pow10 = 10u64.pow(insignificant);
-            let residue = value % pow10;
-            value = value / pow10 + u64::from(residue >= pow10 / 2);
-        }
-        let digits: Vec<u8> = value.to_string().bytes().map(|b| b - b'0').collect();
-        let exp = digits.len() as i64 - 1 + insignificant as i64;
-        return (digits, exp);
-    }
-    let formatted = format!("{v:e}");
-    let (mantissa, exp) = formatted.split_once('e').expect("exponent notation");
-    let digits = mantissa.bytes().filter(u8::is_ascii_digit).map(|b| b - b'0').collect();
-    (digits, exp.parse().expect("an exponent"))
+    let d = crate::java_double::double_digits(v);
+    (d.digits, d.exponent as i64)
 }
 
 /// `BigDecimal(d).setScale(scale, mode)` as a decimal string: Scala's `BigDecimal(d)` takes the

@@ -46,8 +46,7 @@ object Casts extends ExprConverter {
     case (f, BooleanType) if integral(f) || floating(f) => None
     case (f, StringType) if integral(f) || f == BooleanType || f == DateType || f == TimestampType => None
     case (_: DecimalType, StringType) => None
-    case (_: FloatType | _: DoubleType, StringType) =>
-      Some("Java 17's Double.toString does not always print the shortest digits (JDK-4511638)")
+    case (_: FloatType | _: DoubleType, StringType) => None
     case (StringType, t) if integral(t) || floating(t) || t == BooleanType || t == DateType => None
     case (StringType, _: DecimalType) =>
       Some("Spark's decimal parsing (Decimal.fromString) is not reproduced natively")
