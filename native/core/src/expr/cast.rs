@@ -51,6 +51,10 @@ pub(super) fn spark_cast(
         let zone = if kind.uses_zone() { SessionZone::of(&ctx.session_time_zone)? } else { SessionZone::fixed(0)? };
         return Ok(Arc::new(TextOrTimeCast { kind, child, to, zone }));
     }
+    // A string's bytes as they are (Spark's strings are bytes, valid UTF-8 or not).
+    if from == DataType::Utf8 && to == DataType::Binary {
+        return Ok(Arc::new(datafusion::physical_expr::expressions::CastExpr::new(child, to, None)));
+    }
     let plain = |t: &DataType| t.is_integer() || t.is_floating();
     let supported = (from.is_numeric() && to.is_numeric())
         || (from == DataType::Boolean && plain(&to))

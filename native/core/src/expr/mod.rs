@@ -8,6 +8,7 @@ mod cast;
 mod comparison;
 mod conditional;
 mod datetime;
+mod digests;
 mod fdlibm;
 mod functions;
 mod kernel;

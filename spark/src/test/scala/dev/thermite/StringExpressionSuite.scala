@@ -42,6 +42,14 @@ class StringExpressionSuite extends ThermiteTestBase {
       s"reverse(str), translate(str, 'ax', 'b') FROM $edge", projected)
   }
 
+  @Test def digestsAndHex(): Unit = {
+    project("md5(s)", "sha1(s)", "sha2(s, 0)", "sha2(s, 224)", "sha2(s, 256)", "sha2(s, 384)", "sha2(s, 512)",
+      "sha2(s, 1)", "sha2(s, cast(null as int))", "crc32(s)", "hex(s)", "hex(n)", "hex(-n)", "hex(cast(s as binary))",
+      "unhex(s)", "unhex(hex(s))", "unhex(p)", "unhex('1aF')", "unhex('0g')", "md5(unhex(hex(p)))")
+    checkSql(s"SELECT id, md5(bin), sha1(bin), crc32(bin), hex(bin), hex(l), hex(b), hex(str), sha2(str, 256) " +
+      s"FROM $edge", projected)
+  }
+
   @Test def like(): Unit = {
     // Patterns Spark's optimizer does not rewrite into StartsWith/EndsWith/Contains.
     project("s like '%a_b%'", "s like '_'", "s like '___'", "s like '%\\\\%%'", "s like '%\\%%'",

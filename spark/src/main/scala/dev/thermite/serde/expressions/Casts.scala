@@ -48,6 +48,7 @@ object Casts extends ExprConverter {
     case (_: DecimalType, StringType) => None
     case (_: FloatType | _: DoubleType, StringType) => None
     case (StringType, t) if integral(t) || floating(t) || t == BooleanType || t == DateType => None
+    case (StringType, BinaryType) => None
     case (StringType, _: DecimalType) =>
       Some("Spark's decimal parsing (Decimal.fromString) is not reproduced natively")
     case (StringType, TimestampType) =>
