@@ -18,6 +18,7 @@ use super::kernel::{Kernel, KernelExpr};
 use super::type_of;
 use crate::error::{Result, ThermiteError};
 use crate::proto::scalar_function::Name;
+use crate::spark_utf8;
 
 pub(super) fn handles(name: Name) -> bool {
     matches!(name, Name::Md5 | Name::Sha1 | Name::Sha2 | Name::Crc32 | Name::Hex | Name::Unhex)
@@ -84,13 +85,14 @@ impl Kernel for Kind {
                 }
                 DataType::Binary => Arc::new(input.as_binary::<i32>().iter().map(|b| b.map(upper_hex)).collect::<StringArray>()),
                 DataType::Utf8 => {
-                    Arc::new(input.as_string::<i32>().iter().map(|s| s.map(|s| upper_hex(s.as_bytes()))).collect::<StringArray>())
+                    let bytes = spark_utf8::bytes(input.as_string::<i32>());
+                    Arc::new(bytes.iter().map(|b| b.map(upper_hex)).collect::<StringArray>())
                 }
                 other => return internal_err!("hex of {other}"),
             },
             Kind::Unhex => {
-                let strings = input.as_string::<i32>();
-                Arc::new(strings.iter().map(|s| s.and_then(|s| unhex(s.as_bytes()))).collect::<BinaryArray>())
+                let bytes = spark_utf8::bytes(input.as_string::<i32>());
+                Arc::new(bytes.iter().map(|b| b.and_then(unhex)).collect::<BinaryArray>())
             }
         })
     }

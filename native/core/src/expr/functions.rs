@@ -19,7 +19,7 @@ use datafusion_comet_spark_expr::{
 use datafusion_comet_spark_expr::hash_funcs::murmur3::{create_murmur3_hashes, spark_compatible_murmur3_hash};
 
 use super::kernel::{Kernel, KernelExpr};
-use super::{bitwise, datetime, digests, fdlibm, math, nested, strings, type_of, ExprContext};
+use super::{bitwise, datetime, digests, fdlibm, math, nested, string_parts, strings, type_of, ExprContext};
 use crate::error::{Result, ThermiteError};
 use crate::proto::scalar_function::Name;
 use crate::spark_utf8;
@@ -90,6 +90,7 @@ pub(super) fn build(
         name if math::handles(name) => math::build(name, args, input),
         name if bitwise::handles(name) => bitwise::build(name, args, input),
         name if digests::handles(name) => digests::build(name, args, input),
+        name if string_parts::handles(name) => string_parts::build(name, args, input),
         name if nested::handles(name) => nested::build(name, args, input),
         name if datetime::handles(name) => datetime::build(name, args, input, ctx),
         other => Err(ThermiteError::plan(format!("function {other:?} {NOT_IMPLEMENTED}"))),

@@ -15,6 +15,7 @@ mod kernel;
 mod math;
 mod nested;
 mod predicate;
+mod string_parts;
 mod strings;
 mod zone;
 

@@ -50,6 +50,14 @@ class StringExpressionSuite extends ThermiteTestBase {
       s"FROM $edge", projected)
   }
 
+  @Test def codesAndDelimitedParts(): Unit = {
+    project("ascii(s)", "ascii(p)", "chr(n)", "chr(n + 256)", "chr(-n)", "chr(0)", "chr(233)",
+      "substring_index(s, 'a', 1)", "substring_index(s, 'a', -1)", "substring_index(s, 'ab', 2)",
+      "substring_index(s, 'ab', -2)", "substring_index(s, p, n)", "substring_index(s, '', 1)", "substring_index(s, 'b', 0)",
+      "substring_index(s, '😀', -1)", "substring_index(s, ' ', 100)")
+    checkSql(s"SELECT id, ascii(str), chr(l), chr(i), substring_index(str, 'e', b) FROM $edge", projected)
+  }
+
   @Test def like(): Unit = {
     // Patterns Spark's optimizer does not rewrite into StartsWith/EndsWith/Contains.
     project("s like '%a_b%'", "s like '_'", "s like '___'", "s like '%\\\\%%'", "s like '%\\%%'",

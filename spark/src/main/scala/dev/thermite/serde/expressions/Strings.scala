@@ -36,6 +36,9 @@ object Strings extends ExprConverter {
     case StringLocate(sub, str, start) => withInt(Fn.LOCATE, Seq(sub, str, start), 2, ctx)
     case Reverse(str) => strings(Fn.REVERSE, Seq(str), ctx)
     case StringTranslate(str, from, to) => strings(Fn.TRANSLATE, Seq(str, from, to), ctx)
+    case Ascii(str) => NativeFunction(Fn.ASCII, Seq(str), ctx)
+    case Chr(code) => NativeFunction(Fn.CHR, Seq(code), ctx)
+    case SubstringIndex(str, delim, count) => NativeFunction(Fn.SUBSTRING_INDEX, Seq(str, delim, count), ctx)
     case _: RLike | _: RegExpReplace | _: RegExpExtract | _: RegExpExtractAll =>
       Left(s"`${e.prettyName}` stays in Spark: Java's regular expressions have no exact native equivalent")
     case _: InitCap =>
