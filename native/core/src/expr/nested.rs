@@ -28,6 +28,7 @@ pub(super) fn handles(name: Name) -> bool {
     matches!(
         name,
         Name::GetStructField
+            | Name::GetArrayStructFields
             | Name::GetArrayItem
             | Name::ElementAt
             | Name::GetMapValue
@@ -45,6 +46,12 @@ pub(super) fn build(name: Name, args: Vec<Arc<dyn PhysicalExpr>>, input: &Schema
     let kind = match (name, types.as_slice()) {
         (Name::GetStructField, [DataType::Struct(fields), DataType::Int32]) => match literal(1) {
             Some(ScalarValue::Int32(Some(i))) if (0..fields.len() as i32).contains(i) => Kind::GetStructField(*i as usize),
+            _ => return Err(unsupported()),
+        },
+        (Name::GetArrayStructFields, [DataType::List(element), DataType::Int32]) => match (element.data_type(), literal(1)) {
+            (DataType::Struct(fields), Some(ScalarValue::Int32(Some(i)))) if (0..fields.len() as i32).contains(i) => {
+                Kind::GetArrayStructFields(*i as usize)
+            }
             _ => return Err(unsupported()),
         },
         (Name::GetArrayItem, [DataType::List(_), DataType::Int32]) => Kind::GetArrayItem,
@@ -74,7 +81,9 @@ pub(super) fn build(name: Name, args: Vec<Arc<dyn PhysicalExpr>>, input: &Schema
     };
     // Literal parameters live in the kind; only the evaluated arguments stay.
     let args = match kind {
-        Kind::GetStructField(_) | Kind::ElementAt(_) | Kind::Size { .. } => vec![Arc::clone(&args[0])],
+        Kind::GetStructField(_) | Kind::GetArrayStructFields(_) | Kind::ElementAt(_) | Kind::Size { .. } => {
+            vec![Arc::clone(&args[0])]
+        }
         Kind::NamedStruct(_) => args.into_iter().skip(1).step_by(2).collect(),
         _ => args,
     };
@@ -114,6 +123,8 @@ fn map_types(t: &DataType) -> Option<(&DataType, &DataType)> {
 enum Kind {
     /// The field at this ordinal.
     GetStructField(usize),
+    /// The field at this ordinal of each element of an array of structs.
+    GetArrayStructFields(usize),
     /// `array[index]`, 0-based.
     GetArrayItem,
     /// `element_at(array, index)`: 1-based, from the end when negative.
@@ -132,6 +143,10 @@ impl Kernel for Kind {
     fn data_type(&self, args: &[DataType]) -> DfResult<DataType> {
         match (self, args) {
             (Kind::GetStructField(i), [DataType::Struct(fields)]) if *i < fields.len() => Ok(fields[*i].data_type().clone()),
+            (Kind::GetArrayStructFields(i), [DataType::List(element)]) => match element.data_type() {
+                DataType::Struct(fields) if *i < fields.len() => Ok(list_of(fields[*i].data_type().clone())),
+                other => internal_err!("{self:?} of {other}"),
+            },
             (Kind::GetArrayItem, [DataType::List(element), _]) | (Kind::ElementAt(_), [DataType::List(element)]) => {
                 Ok(element.data_type().clone())
             }
@@ -159,6 +174,13 @@ impl Kernel for Kind {
     fn evaluate(&self, args: &[ArrayRef], rows: usize, result_type: &DataType) -> DfResult<ArrayRef> {
         match self {
             Kind::GetStructField(i) => struct_field(args[0].as_struct(), *i),
+            Kind::GetArrayStructFields(i) => {
+                let (list, DataType::List(element)) = (args[0].as_list::<i32>(), result_type) else {
+                    return internal_err!("{self:?} to {result_type}");
+                };
+                let fields = struct_field(list.values().as_struct(), *i)?;
+                Ok(Arc::new(ListArray::try_new(Arc::clone(element), list.offsets().clone(), fields, list.nulls().cloned())?))
+            }
             Kind::GetArrayItem => {
                 let index = args[1].as_primitive::<Int32Type>();
                 element(args[0].as_list(), |row, _| index.is_valid(row).then(|| index.value(row)))

@@ -48,7 +48,7 @@ class NestedTypesSuite extends ThermiteTestBase {
   @Test def nestedColumnPruning(): Unit = {
     checkSql(s"SELECT id, s.i, s.inner.arr FROM $table", project)
     checkSql(s"SELECT id, s.inner FROM $table", project)
-    checkSql(s"SELECT id, arrs.x, arrs.ts FROM $table", scan)
+    checkSql(s"SELECT id, arrs.x, arrs.ts FROM $table", project)
   }
 
   @Test def fieldsElementsAndValues(): Unit = {
@@ -59,6 +59,7 @@ class NestedTypesSuite extends ThermiteTestBase {
     checkSql(s"SELECT id, m['k0'], m['k1'], m['z'], m[str], element_at(m, 'k2'), mi[id % 4], mi[-1], mi[7] " +
       s"FROM $table", project)
     checkSql(s"SELECT id, arrs[0].x, arrs[0].y, arrs[1].x, arrs[2], fl[3], fl[2], aa[0][1], aa[2] FROM $table", project)
+    checkSql(s"SELECT id, arrs.y, arrs.x[1], size(arrs.ts), element_at(arrs.y, -1) FROM $table", project)
   }
 
   @Test def sizesAndSearches(): Unit = {

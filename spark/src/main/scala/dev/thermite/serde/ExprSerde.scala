@@ -124,6 +124,7 @@ object ExprSerde {
     classOf[Hex] -> Digests,
     classOf[Unhex] -> Digests,
     classOf[GetArrayItem] -> Collections,
+    classOf[GetArrayStructFields] -> Collections,
     classOf[ElementAt] -> Collections,
     classOf[GetMapValue] -> Collections,
     classOf[Size] -> Collections,
@@ -172,7 +173,7 @@ object ExprSerde {
    */
   private val overNestedValues: Set[Class[_ <: Expression]] = Set(
     classOf[AttributeReference], classOf[BoundReference], classOf[Literal], classOf[Alias], classOf[IsNull],
-    classOf[IsNotNull], classOf[GetStructField], classOf[GetArrayItem], classOf[ElementAt], classOf[GetMapValue],
+    classOf[IsNotNull], classOf[GetStructField], classOf[GetArrayStructFields], classOf[GetArrayItem], classOf[ElementAt], classOf[GetMapValue],
     classOf[Size], classOf[ArrayContains], classOf[CreateArray], classOf[CreateNamedStruct], classOf[If],
     classOf[CaseWhen], classOf[Coalesce])
 

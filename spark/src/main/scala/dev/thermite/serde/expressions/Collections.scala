@@ -21,6 +21,7 @@ object Collections extends ExprConverter {
   override def convert(e: Expression, ctx: ExprContext): Either[String, proto.Expr] = e match {
     case g: GetStructField if g.child.isInstanceOf[ScalarSubquery] => Subqueries.convert(g, ctx)
     case g: GetStructField => NativeFunction(Fn.GET_STRUCT_FIELD, Seq(g.child, Literal(g.ordinal)), ctx)
+    case g: GetArrayStructFields => NativeFunction(Fn.GET_ARRAY_STRUCT_FIELDS, Seq(g.child, Literal(g.ordinal)), ctx)
     case g: GetArrayItem if g.failOnError => Left("an array index that fails in ANSI mode is not supported")
     case g: GetArrayItem if g.ordinal.dataType != IntegerType =>
       Left(s"an array index of type ${g.ordinal.dataType.catalogString} is not supported")
