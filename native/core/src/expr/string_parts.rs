@@ -1,7 +1,9 @@
-//! Spark's `ascii` (the first character's code point as Java decodes it; 0 for ""), `chr` (the
-//! character of the low byte, "" for a negative code) and `substring_index` (the part before the
-//! count-th delimiter from the left, or after it from the right, occurrences found byte by byte
-//! and overlapping, as `UTF8String.subStringIndex` finds them).
+//! Spark's small functions of a string's characters and bytes, as `UTF8String` computes them:
+//! `ascii` (the first character's code point as Java decodes it; 0 for ""), `chr` (the character
+//! of the low byte, "" for a negative code), `substring_index` (the part before the count-th
+//! delimiter from the left, or after it from the right, occurrences found byte by byte and
+//! overlapping), `levenshtein` (edits of Spark's characters, compared as bytes) and `soundex`
+//! (American Soundex of ASCII letters; a string not starting with one is returned as it is).
 
 use std::sync::Arc;
 
@@ -17,7 +19,7 @@ use crate::proto::scalar_function::Name;
 use crate::spark_utf8;
 
 pub(super) fn handles(name: Name) -> bool {
-    matches!(name, Name::Ascii | Name::Chr | Name::SubstringIndex)
+    matches!(name, Name::Ascii | Name::Chr | Name::SubstringIndex | Name::Levenshtein | Name::Soundex)
 }
 
 pub(super) fn build(name: Name, args: Vec<Arc<dyn PhysicalExpr>>, input: &Schema) -> Result<Arc<dyn PhysicalExpr>> {
@@ -26,6 +28,8 @@ pub(super) fn build(name: Name, args: Vec<Arc<dyn PhysicalExpr>>, input: &Schema
         (Name::Ascii, [DataType::Utf8]) => Kind::Ascii,
         (Name::Chr, [DataType::Int64]) => Kind::Chr,
         (Name::SubstringIndex, [DataType::Utf8, DataType::Utf8, DataType::Int32]) => Kind::SubstringIndex,
+        (Name::Levenshtein, [DataType::Utf8, DataType::Utf8]) => Kind::Levenshtein,
+        (Name::Soundex, [DataType::Utf8]) => Kind::Soundex,
         _ => return Err(ThermiteError::plan(format!("{name:?} of {types:?}"))),
     };
     Ok(KernelExpr::new(kind, args))
@@ -36,11 +40,13 @@ enum Kind {
     Ascii,
     Chr,
     SubstringIndex,
+    Levenshtein,
+    Soundex,
 }
 
 impl Kernel for Kind {
     fn data_type(&self, _args: &[DataType]) -> DfResult<DataType> {
-        Ok(if *self == Kind::Ascii { DataType::Int32 } else { DataType::Utf8 })
+        Ok(if matches!(self, Kind::Ascii | Kind::Levenshtein) { DataType::Int32 } else { DataType::Utf8 })
     }
 
     fn evaluate(&self, args: &[ArrayRef], _rows: usize, _result_type: &DataType) -> DfResult<ArrayRef> {
@@ -69,8 +75,66 @@ impl Kernel for Kind {
                     .collect();
                 Arc::new(spark_utf8::to_strings(parts))
             }
+            Kind::Levenshtein => {
+                let (left, right) = (spark_utf8::bytes(args[0].as_string::<i32>()), spark_utf8::bytes(args[1].as_string::<i32>()));
+                let distances: Int32Array = left.iter().zip(right.iter()).map(|(l, r)| Some(levenshtein(l?, r?))).collect();
+                Arc::new(distances)
+            }
+            Kind::Soundex => {
+                let strings = spark_utf8::bytes(args[0].as_string::<i32>());
+                let codes: BinaryArray = strings.iter().map(|s| s.map(soundex)).collect();
+                Arc::new(spark_utf8::to_strings(codes))
+            }
         })
     }
+}
+
+/// `UTF8String.levenshteinDistance`: insertions, deletions and substitutions of characters (by
+/// their first byte's length), equal when their bytes are.
+fn levenshtein(a: &[u8], b: &[u8]) -> i32 {
+    let (a, b): (Vec<&[u8]>, Vec<&[u8]>) = (spark_utf8::chars(a).collect(), spark_utf8::chars(b).collect());
+    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    let mut previous: Vec<i32> = (0..=short.len() as i32).collect();
+    let mut current = vec![0; short.len() + 1];
+    for (j, c) in long.iter().enumerate() {
+        current[0] = j as i32 + 1;
+        for (i, s) in short.iter().enumerate() {
+            let cost = i32::from(s != c);
+            current[i + 1] = (current[i] + 1).min(previous[i + 1] + 1).min(previous[i] + cost);
+        }
+        std::mem::swap(&mut previous, &mut current);
+    }
+    previous[short.len()]
+}
+
+/// `UTF8String.soundex`.
+fn soundex(s: &[u8]) -> Vec<u8> {
+    // A to Z; 7 (H and W) is skipped without separating equal codes, 0 (vowels) separates them.
+    const CODES: &[u8; 26] = b"01230127022455012623017202";
+    let letter = |b: u8| b.is_ascii_alphabetic().then(|| b.to_ascii_uppercase());
+    let Some(first) = s.first().copied().and_then(letter) else { return s.to_vec() };
+    let mut out = vec![first, b'0', b'0', b'0'];
+    let mut filled = 1;
+    let mut last = CODES[(first - b'A') as usize];
+    for &b in &s[1..] {
+        let Some(upper) = letter(b) else {
+            last = b'0';
+            continue;
+        };
+        let code = CODES[(upper - b'A') as usize];
+        if code == b'7' {
+            continue;
+        }
+        if code != b'0' && code != last {
+            out[filled] = code;
+            filled += 1;
+            if filled > 3 {
+                break;
+            }
+        }
+        last = code;
+    }
+    out
 }
 
 /// `UTF8String.substring(0, 1).toString.codePointAt(0)`: Spark's first character (by its first
@@ -132,6 +196,18 @@ mod tests {
         assert_eq!(substring_index(b"x.", b".", -1), b"");
         assert_eq!(substring_index(b"a", b"", 1), b"");
         assert_eq!(substring_index(b"a", b"abc", -1), b"a");
+    }
+
+    #[test]
+    fn levenshtein_and_soundex_as_spark() {
+        assert_eq!(levenshtein(b"kitten", b"sitting"), 3);
+        assert_eq!(levenshtein(b"", b"abc"), 3);
+        assert_eq!(levenshtein("é".as_bytes(), b"e"), 1);
+        assert_eq!(soundex(b"Miller"), b"M460");
+        assert_eq!(soundex(b"Ashcraft"), b"A261");
+        assert_eq!(soundex(b"Tymczak"), b"T522");
+        assert_eq!(soundex(b"1abc"), b"1abc");
+        assert_eq!(soundex(b""), b"");
     }
 
     #[test]

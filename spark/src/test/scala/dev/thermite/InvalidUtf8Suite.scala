@@ -80,7 +80,7 @@ class InvalidUtf8Suite extends ThermiteTestBase {
       "ltrim(s)", "rtrim(s)", "instr(s, 'a')", "instr(s, 'é')", "locate('b', s, 2)", "startswith(s, 'a')",
       "endswith(s, 'a')", "contains(s, ' ')", "replace(s, 'a', 'é')", "replace(s, ' ', '')",
       "translate(s, 'aé', 'bx')", "s like '%a_'", "s like '_'", "s like '%'", "ascii(s)", "md5(s)", "crc32(s)",
-      "hex(s)", "substring_index(s, 'a', 1)", "substring_index(s, 'a', -1)")
+      "hex(s)", "substring_index(s, 'a', 1)", "substring_index(s, 'a', -1)", "levenshtein(s, 'aé')", "soundex(s)")
     project(bad, "s = 'a'", "s < 'a'", "s >= 'é'", "s IN ('a', 'aa', 'é')", "hash(s)", "xxhash64(s)", "hash(s, h)",
       "CAST(s AS INT)", "CAST(s AS BIGINT)", "CAST(s AS DOUBLE)", "CAST(s AS FLOAT)", "CAST(s AS BOOLEAN)",
       "CAST(s AS DATE)", "coalesce(s, h)", "CASE WHEN id > 5 THEN s ELSE h END")

@@ -54,7 +54,8 @@ class StringExpressionSuite extends ThermiteTestBase {
     project("ascii(s)", "ascii(p)", "chr(n)", "chr(n + 256)", "chr(-n)", "chr(0)", "chr(233)",
       "substring_index(s, 'a', 1)", "substring_index(s, 'a', -1)", "substring_index(s, 'ab', 2)",
       "substring_index(s, 'ab', -2)", "substring_index(s, p, n)", "substring_index(s, '', 1)", "substring_index(s, 'b', 0)",
-      "substring_index(s, '😀', -1)", "substring_index(s, ' ', 100)")
+      "substring_index(s, '😀', -1)", "substring_index(s, ' ', 100)", "levenshtein(s, p)", "levenshtein(s, 'abc')",
+      "levenshtein('', s)", "soundex(s)", "soundex(p)", "soundex('Ashcraft')", "soundex(concat('Tym', s))")
     checkSql(s"SELECT id, ascii(str), chr(l), chr(i), substring_index(str, 'e', b) FROM $edge", projected)
   }
 

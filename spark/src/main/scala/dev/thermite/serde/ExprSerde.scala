@@ -117,6 +117,8 @@ object ExprSerde {
     classOf[Ascii] -> Strings,
     classOf[Chr] -> Strings,
     classOf[SubstringIndex] -> Strings,
+    classOf[Levenshtein] -> Strings,
+    classOf[SoundEx] -> Strings,
     classOf[Md5] -> Digests,
     classOf[Sha1] -> Digests,
     classOf[Sha2] -> Digests,

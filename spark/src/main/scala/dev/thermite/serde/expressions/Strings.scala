@@ -39,6 +39,9 @@ object Strings extends ExprConverter {
     case Ascii(str) => NativeFunction(Fn.ASCII, Seq(str), ctx)
     case Chr(code) => NativeFunction(Fn.CHR, Seq(code), ctx)
     case SubstringIndex(str, delim, count) => NativeFunction(Fn.SUBSTRING_INDEX, Seq(str, delim, count), ctx)
+    case l: Levenshtein if l.threshold.isDefined => Left("`levenshtein` with a threshold is not supported")
+    case l: Levenshtein => NativeFunction(Fn.LEVENSHTEIN, Seq(l.left, l.right), ctx)
+    case SoundEx(str) => NativeFunction(Fn.SOUNDEX, Seq(str), ctx)
     case _: RLike | _: RegExpReplace | _: RegExpExtract | _: RegExpExtractAll =>
       Left(s"`${e.prettyName}` stays in Spark: Java's regular expressions have no exact native equivalent")
     case _: InitCap =>
