@@ -223,8 +223,8 @@ fn int64_bits(array: &ArrayRef) -> Result<Int64Array> {
     })
 }
 
-/// `array`, read from the file, as a column of `table`.
-pub fn convert(array: &ArrayRef, conversion: Conversion, table: &DataType) -> Result<ArrayRef> {
+/// `array`, read from the file, as the column `name` of type `table`.
+pub fn convert(array: &ArrayRef, conversion: Conversion, table: &DataType, name: &str) -> Result<ArrayRef> {
     let converted: ArrayRef = match (conversion, table) {
         (Conversion::Int32Bits, DataType::Int8) => Arc::new(int32_bits(array)?.unary::<_, Int8Type>(|v| v as i8)),
         (Conversion::Int32Bits, DataType::Int16) => Arc::new(int32_bits(array)?.unary::<_, Int16Type>(|v| v as i16)),
@@ -235,7 +235,7 @@ pub fn convert(array: &ArrayRef, conversion: Conversion, table: &DataType) -> Re
             let decimals = array.as_primitive::<Decimal128Type>();
             Arc::new(decimals.iter().map(|v| v.map(|v| v.to_be_bytes()[16 - len..].to_vec())).collect::<BinaryArray>())
         }
-        (Conversion::Nested { case_sensitive }, _) => nested(array, table, case_sensitive, "the column")?,
+        (Conversion::Nested { case_sensitive }, _) => nested(array, table, case_sensitive, name)?,
         (Conversion::Cast, _) => {
             // String columns come as their bytes (`parquet_strings`), never validated.
             let array = spark_utf8::binary_as_strings(array, table);
@@ -413,10 +413,8 @@ impl SchemaAdapter for SparkSchemaAdapter {
             Arc::clone(&self.projected_table_schema),
             field_mappings,
             Arc::new(move |array: &ArrayRef, field: &Field| {
-                match conversions.get(field.name()).copied().unwrap_or(Conversion::Cast) {
-                    Conversion::Nested { case_sensitive } => nested(array, field.data_type(), case_sensitive, field.name()),
-                    conversion => convert(array, conversion, field.data_type()),
-                }
+                let conversion = conversions.get(field.name()).copied().unwrap_or(Conversion::Cast);
+                convert(array, conversion, field.data_type(), field.name())
             }),
         );
         Ok((Arc::new(mapping), projection))
@@ -468,9 +466,9 @@ mod tests {
     #[test]
     fn narrowing_truncates_as_java_does() {
         let unscaled: ArrayRef = Arc::new(Decimal128Array::from(vec![Some(-100), Some(12700), None]).with_precision_and_scale(5, 2).unwrap());
-        let bytes = convert(&unscaled, Conversion::Int32Bits, &DataType::Int8).unwrap();
+        let bytes = convert(&unscaled, Conversion::Int32Bits, &DataType::Int8, "c").unwrap();
         assert_eq!(bytes.as_primitive::<Int8Type>().iter().collect::<Vec<_>>(), vec![Some(-100), Some(-100), None]);
-        let stored = convert(&unscaled, Conversion::DecimalBytes(3), &DataType::Binary).unwrap();
+        let stored = convert(&unscaled, Conversion::DecimalBytes(3), &DataType::Binary, "c").unwrap();
         assert_eq!(stored.as_binary::<i32>().value(0), &[0xff, 0xff, 0x9c]);
         assert_eq!(stored.as_binary::<i32>().value(1), &[0x00, 0x31, 0x9c]);
     }

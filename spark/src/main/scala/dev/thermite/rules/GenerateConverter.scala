@@ -5,11 +5,11 @@ import dev.thermite.exec.{ThermiteExec, ThermiteGenerateExec}
 import dev.thermite.proto
 import dev.thermite.proto.Generate.Kind
 import dev.thermite.serde.{ExprSerde, SparkTypes}
+import dev.thermite.serde.expressions.Collections
 
 import org.apache.spark.sql.catalyst.expressions._
 import org.apache.spark.sql.execution.{GenerateExec, SparkPlan}
-import org.apache.spark.sql.types.{NullType, StringType, StructField}
-import org.apache.spark.unsafe.types.UTF8String
+import org.apache.spark.sql.types.{NullType, StructField}
 
 // Catalyst has expressions named Left and Right; these are Either's.
 import scala.util.{Left, Right}
@@ -51,9 +51,8 @@ object GenerateConverter extends OperatorConverter {
     val values = s.children.tail
     val fields = s.elementSchema.fields.toSeq
     CreateArray((0 until rows).map { r =>
-      CreateNamedStruct(fields.zipWithIndex.flatMap { case (f, c) =>
-        val value = values.lift(r * fields.length + c).filter(_.dataType != NullType).getOrElse(Literal(null, f.dataType))
-        Seq(Literal(UTF8String.fromString(f.name), StringType), value)
+      Collections.namedStruct(fields.zipWithIndex.map { case (f, c) =>
+        f.name -> values.lift(r * fields.length + c).filter(_.dataType != NullType).getOrElse(Literal(null, f.dataType))
       })
     })
   }

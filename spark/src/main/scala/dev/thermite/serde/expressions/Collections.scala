@@ -8,6 +8,7 @@ import dev.thermite.proto.ScalarFunction.{Name => Fn}
 import org.apache.spark.sql.catalyst.expressions._
 import org.apache.spark.sql.execution.ScalarSubquery
 import org.apache.spark.sql.types._
+import org.apache.spark.unsafe.types.UTF8String
 
 // Catalyst has expressions named Left and Right; these are Either's.
 import scala.util.{Left, Right}
@@ -47,6 +48,10 @@ object Collections extends ExprConverter {
       val args = c.nameExprs.zip(c.valExprs).flatMap { case (name, value) => Seq(Literal(name.eval(), StringType), value) }
       NativeFunction(Fn.NAMED_STRUCT, args, ctx)
   }
+
+  /** `named_struct(name1, value1, ...)` of these fields. */
+  def namedStruct(fields: Seq[(String, Expression)]): CreateNamedStruct =
+    CreateNamedStruct(fields.flatMap { case (name, value) => Seq(Literal(UTF8String.fromString(name), StringType), value) })
 
   private def mapValue(map: Expression, key: Expression, ctx: ExprContext): Either[String, proto.Expr] =
     map.dataType match {

@@ -6,8 +6,7 @@ import dev.thermite.serde.{ExprContext, ExprConverter, ExprSerde, SparkTypes}
 import org.apache.spark.sql.catalyst.InternalRow
 import org.apache.spark.sql.catalyst.expressions._
 import org.apache.spark.sql.catalyst.util.ArrayData
-import org.apache.spark.sql.types.{ArrayType, StringType, StructType}
-import org.apache.spark.unsafe.types.UTF8String
+import org.apache.spark.sql.types.{ArrayType, StructType}
 
 // Catalyst has expressions named Left and Right; these are Either's.
 import scala.util.{Left, Right}
@@ -33,10 +32,10 @@ object Leaves extends ExprConverter {
     case (a: ArrayData, ArrayType(element, _)) if a.numElements() > 0 =>
       ExprSerde.convert(CreateArray(a.toSeq[Any](element).map(v => Literal(v, element))), ctx)
     case (r: InternalRow, s: StructType) =>
-      val fields = s.fields.toSeq.zipWithIndex.flatMap { case (f, i) =>
-        Seq(Literal(UTF8String.fromString(f.name), StringType), Literal(if (r.isNullAt(i)) null else r.get(i, f.dataType), f.dataType))
+      val fields = s.fields.toSeq.zipWithIndex.map { case (f, i) =>
+        f.name -> Literal(if (r.isNullAt(i)) null else r.get(i, f.dataType), f.dataType)
       }
-      ExprSerde.convert(CreateNamedStruct(fields), ctx)
+      ExprSerde.convert(Collections.namedStruct(fields), ctx)
     case _ => Left(s"a literal of type ${l.dataType.catalogString}")
   }
 
